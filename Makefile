@@ -1,0 +1,44 @@
+# Every target sets itself up: a fresh clone on a fresh Debian machine needs nothing before `make run`
+# or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test bench lint screenshots default-model bundle install-desktop uninstall-desktop clean sysdeps
+
+sysdeps:
+	@bash scripts/system_deps.sh
+
+$(STAMP): pyproject.toml
+	@bash scripts/system_deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+	  echo "No display found: starting the app on a virtual X screen (xvfb-run)."; \
+	  xvfb-run -a $(PY) -m genre_gui; \
+	else $(PY) -m genre_gui; fi
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m ruff check genre_gui tests bench packaging
+
+lint: $(STAMP)
+	$(PY) -m ruff check genre_gui tests bench packaging
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) $$b || exit 1; done
+
+screenshots: $(STAMP)
+	bash scripts/with_pulse.sh xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) scripts/screenshots.py docs/screenshots
+
+default-model: $(STAMP)
+	$(PY) -m genre_gui.cli train-default --out genre_gui/resources/default_model.npz
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

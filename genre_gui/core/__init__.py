@@ -1,0 +1,1 @@
+"""Pure NumPy/SciPy compute core. Never imports Qt or sounddevice (a test enforces this)."""

@@ -1,0 +1,122 @@
+"""Reading audio files into float32 mono arrays, with a clear ``AudioError`` for anything unusable."""
+
+from __future__ import annotations
+
+import os
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from .errors import AudioError
+
+__all__ = ["AudioError", "load_audio", "audio_info", "MIN_SAMPLES", "MAX_SECONDS", "AUDIO_EXTENSIONS"]
+
+#: librosa's n_fft: a clip shorter than one analysis frame has no features
+MIN_SAMPLES = 2048
+#: refuse to decode more than this many seconds (an hour of 192 kHz 8-channel float would be ~22 GB);
+#: longer files are read up to the cap only when ``max_seconds`` is raised by the caller.
+MAX_SECONDS = 20 * 60
+#: extensions offered in file dialogs and used to pick files out of dropped folders
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd")
+
+
+def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
+    """Return soundfile's header info, or raise ``AudioError`` naming the file and the reason."""
+    p = Path(path)
+    _check_path(p)
+    try:
+        return sf.info(str(p))
+    except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
+        raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
+
+
+def load_audio(
+    path: str | os.PathLike,
+    sr: int | None = 22050,
+    *,
+    max_seconds: float | None = MAX_SECONDS,
+    min_samples: int = MIN_SAMPLES,
+) -> np.ndarray:
+    """Load an audio file as float32 mono, resampled to ``sr``.
+
+    Parameters
+    ----------
+    path : path-like
+        Any format libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, AU), any channel count.
+    sr : int or None
+        Target sample rate; ``None`` keeps the file's rate. Resampling uses
+        ``scipy.signal.resample_poly`` with the reduced up/down ratio.
+    max_seconds : float or None
+        Longest duration decoded; longer files raise ``AudioError`` rather than filling memory.
+    min_samples : int
+        Shortest usable result (after resampling); one analysis frame by default.
+
+    Returns
+    -------
+    ndarray of shape (n,), float32
+        Finite samples (channels averaged).
+
+    Raises
+    ------
+    AudioError
+        Missing, unreadable, corrupt, non-audio, empty, too short, too long, or non-finite audio.
+    """
+    p = Path(path)
+    info = audio_info(p)
+    if info.frames == 0:
+        raise AudioError(f"{p}: the file has no audio frames")
+    if max_seconds is not None and info.samplerate > 0 and info.frames > max_seconds * info.samplerate:
+        raise AudioError(
+            f"{p}: too long ({info.frames / info.samplerate / 60:.1f} min); "
+            f"the limit is {max_seconds / 60:.0f} min"
+        )
+    try:
+        data, file_sr = sf.read(str(p), dtype="float32", always_2d=True)
+    except Exception as exc:
+        raise AudioError(f"{p}: the audio data is corrupt or truncated ({_reason(exc)})") from exc
+    if data.shape[0] == 0:
+        raise AudioError(f"{p}: the file has no audio frames")
+    if not np.all(np.isfinite(data)):
+        raise AudioError(f"{p}: the file contains non-finite samples (NaN or infinity)")
+    y = data.mean(axis=1, dtype=np.float64) if data.shape[1] > 1 else data[:, 0].astype(np.float64)
+    if sr is not None and file_sr != sr:
+        y = resample(y, file_sr, sr)
+    y = y.astype(np.float32)
+    if y.shape[0] < min_samples:
+        raise AudioError(
+            f"{p}: too short ({y.shape[0]} samples at {sr or file_sr} Hz); at least {min_samples} "
+            "samples are needed for one analysis frame"
+        )
+    if not np.all(np.isfinite(y)):  # resampling finite data stays finite; guard anyway, NaN never leaves
+        raise AudioError(f"{p}: resampling produced non-finite samples")
+    return y
+
+
+def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
+    """Polyphase resampling from ``sr_in`` to ``sr_out`` Hz (``scipy.signal.resample_poly``)."""
+    if sr_in == sr_out:
+        return y
+    g = gcd(int(sr_in), int(sr_out))
+    return resample_poly(y, int(sr_out) // g, int(sr_in) // g)
+
+
+def _check_path(p: Path) -> None:
+    if not p.exists():
+        raise AudioError(f"{p}: no such file")
+    if p.is_dir():
+        raise AudioError(f"{p}: is a folder, not an audio file")
+    if not os.access(p, os.R_OK):
+        raise AudioError(f"{p}: permission denied")
+    if p.stat().st_size == 0:
+        raise AudioError(f"{p}: the file is empty (0 bytes)")
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # libsndfile's messages repeat the path; keep only the reason after it
+    if ": " in text and ("Error opening" in text or "Error reading" in text):
+        text = text.rsplit(": ", 1)[-1]
+    return text

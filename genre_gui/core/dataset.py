@@ -1,0 +1,55 @@
+"""The labelled-dataset container every loader returns and every evaluator consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """A labelled feature matrix.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features), float64
+    y : ndarray of shape (n_samples,)
+        Labels (str for genre data, int for MNIST).
+    groups : ndarray of shape (n_samples,), str
+        Clip id of each row; rows of one clip (segments) never straddle train and test.
+    classes : list
+        Sorted distinct labels.
+    columns : list of str
+        Feature names, ``len(columns) == X.shape[1]``.
+    sources : list of str
+        Where each row came from (file path or CSV file name), for the UI's "which clips were confused".
+    name : str
+        Human-readable name shown in the UI.
+    feature_set : str or None
+        Name of the feature set that produced ``X`` (``"gtzan57"`` for the GTZAN table), if known.
+    failures : list of (str, str)
+        Files that could not be used, with the reason; never fatal.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    classes: list
+    columns: list[str]
+    sources: list[str]
+    name: str = "dataset"
+    feature_set: str | None = None
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.X.shape[0])
+
+    def subset(self, mask_or_index: np.ndarray) -> Dataset:
+        """Rows selected by a boolean mask or an index array, same classes and columns."""
+        idx = np.asarray(mask_or_index)
+        return Dataset(
+            X=self.X[idx], y=self.y[idx], groups=self.groups[idx], classes=list(self.classes),
+            columns=list(self.columns), sources=[self.sources[i] for i in np.arange(len(self))[idx]],
+            name=self.name, feature_set=self.feature_set, failures=list(self.failures),
+        )

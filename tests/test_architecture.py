@@ -1,0 +1,30 @@
+"""The compute core must never pull in Qt: checked in a fresh interpreter."""
+
+import subprocess
+import sys
+
+
+def test_core_and_audio_do_not_import_qt():
+    code = (
+        "import sys, pkgutil, importlib, genre_gui.core, genre_gui.audio\n"
+        "for pkg in (genre_gui.core, genre_gui.audio):\n"
+        "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+        "        importlib.import_module(m.name)\n"
+        "bad = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'pyqtgraph')))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"core/audio imported Qt modules: {out.stdout.strip()}"
+
+
+def test_core_does_not_import_sounddevice():
+    code = (
+        "import sys, pkgutil, importlib, genre_gui.core\n"
+        "for m in pkgutil.walk_packages(genre_gui.core.__path__, 'genre_gui.core.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print('sounddevice' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
