@@ -42,3 +42,17 @@ default-model: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
+
+$(VENV)/.build-installed: $(STAMP)
+	$(PY) -m pip install -q -e ".[test,build]"
+	touch $@
+
+bundle: $(VENV)/.build-installed
+	$(VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/genre_gui.spec
+	$(PY) packaging/smoke_test.py
+
+install-desktop: $(STAMP)
+	bash packaging/install_desktop.sh
+
+uninstall-desktop:
+	bash packaging/install_desktop.sh --uninstall
