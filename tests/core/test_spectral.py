@@ -1,0 +1,125 @@
+"""The shared DSP kernels against librosa 0.11 (the oracle) on synthetic signals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from genre_gui.core import spectral as sp
+
+librosa = pytest.importorskip("librosa")
+
+
+def _signal(n: int, dtype=np.float32, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / 22050
+    y = 0.5 * np.sin(2 * np.pi * 440 * t) + 0.1 * rng.standard_normal(n)
+    return y.astype(dtype)
+
+
+@pytest.mark.parametrize("n", [2048, 3000, 22050 * 2 + 17])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stft_matches_librosa(n, dtype):
+    y = _signal(n, dtype)
+    ours = sp.stft(y)
+    ref = librosa.stft(y)
+    assert ours.shape == ref.shape
+    assert ours.dtype == ref.dtype
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize(("n_fft", "hop", "window", "pad_mode"),
+                         [(1024, 256, "hamming", "constant"), (512, 160, "hann", "reflect"),
+                          (2048, 512, "blackman", "edge")])
+def test_stft_other_parameters(n_fft, hop, window, pad_mode):
+    y = _signal(9001, np.float64, seed=1)
+    ours = sp.stft(y, n_fft=n_fft, hop_length=hop, window=window, pad_mode=pad_mode)
+    ref = librosa.stft(y, n_fft=n_fft, hop_length=hop, window=window, pad_mode=pad_mode)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-9 * np.abs(ref).max())
+
+
+def test_stft_uncentered_frame_count():
+    y = _signal(5000, np.float64)
+    ours = sp.stft(y, center=False)
+    ref = librosa.stft(y, center=False)
+    np.testing.assert_allclose(ours, ref, atol=1e-9 * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("n", [2048, 3001, 22050 * 2 + 5])
+def test_istft_matches_librosa_and_reconstructs(n):
+    y = _signal(n, np.float32, seed=2)
+    D = librosa.stft(y)
+    # A modified (masked) STFT, like HPSS produces, is not a valid STFT: tests the normalisation too.
+    mask = np.random.default_rng(3).random(D.shape).astype(np.float32)
+    for M in (D, D * mask):
+        ours = sp.istft(M, length=n)
+        ref = librosa.istft(M, length=n)
+        assert ours.dtype == ref.dtype == np.float32
+        np.testing.assert_allclose(ours, ref, atol=1e-6)
+    np.testing.assert_allclose(sp.istft(D, length=n), y, atol=1e-5)
+    np.testing.assert_allclose(sp.istft(D), librosa.istft(D), atol=1e-6)
+
+
+@pytest.mark.parametrize(("sr", "n_fft"), [(22050, 2048), (16000, 512), (44100, 4096)])
+def test_mel_filterbank_matches_librosa(sr, n_fft):
+    ours = sp.mel_filterbank(sr, n_fft)
+    ref = librosa.filters.mel(sr=sr, n_fft=n_fft)
+    assert ours.dtype == ref.dtype and ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
+    ours = sp.mel_filterbank(sr, n_fft, n_mels=40, fmin=30.0, fmax=7000.0)
+    ref = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=40, fmin=30.0, fmax=7000.0)
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("tuning", [0.0, -0.37, 0.12])
+@pytest.mark.parametrize(("sr", "n_fft", "n_chroma"), [(22050, 2048, 12), (16000, 1024, 24)])
+def test_chroma_filterbank_matches_librosa(sr, n_fft, n_chroma, tuning):
+    ours = sp.chroma_filterbank(sr, n_fft, n_chroma, tuning=tuning)
+    ref = librosa.filters.chroma(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning)
+    assert ours.dtype == ref.dtype and ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=1e-6, atol=1e-9)
+
+
+def test_power_to_db_matches_librosa():
+    S = np.abs(librosa.stft(_signal(30000))) ** 2
+    S[:, :3] = 0.0  # silence must stay finite
+    np.testing.assert_allclose(sp.power_to_db(S), librosa.power_to_db(S), atol=1e-4)
+    np.testing.assert_allclose(sp.power_to_db(S, ref=np.max, top_db=None),
+                               librosa.power_to_db(S, ref=np.max, top_db=None), atol=1e-4)
+    np.testing.assert_allclose(sp.power_to_db(S, amin=1e-5, top_db=40.0),
+                               librosa.power_to_db(S, amin=1e-5, top_db=40.0), atol=1e-4)
+    assert np.isfinite(sp.power_to_db(np.zeros((4, 4)))).all()
+
+
+@pytest.mark.parametrize("name", ["hann", "hamming", "blackman"])
+def test_get_window_is_periodic_like_librosa(name):
+    np.testing.assert_allclose(sp.get_window(name, 2048), librosa.filters.get_window(name, 2048))
+    w = sp.get_window("hann", 8)
+    assert w[0] == 0.0 and w[4] == pytest.approx(1.0)  # periodic: peak at n/2, no trailing zero
+
+
+def test_dct_ortho_gives_librosa_mfcc_from_db_mel():
+    S_db = librosa.power_to_db(librosa.feature.melspectrogram(y=_signal(40000), sr=22050))
+    ours = sp.dct_ortho(S_db, 20, axis=0)
+    ref = librosa.feature.mfcc(S=S_db, n_mfcc=20)
+    np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-3)
+
+
+def test_fft_frequencies():
+    np.testing.assert_allclose(sp.fft_frequencies(22050, 2048), librosa.fft_frequencies(sr=22050, n_fft=2048))
+
+
+def test_frame_spectrum_db_scale_and_silence():
+    n, sr = 2048, 22050
+    t = np.arange(n) / sr
+    sine = np.sin(2 * np.pi * (100 * sr / n) * t)  # exactly on bin 100
+    db = sp.frame_spectrum_db(sine, "hann")
+    assert db.shape == (n // 2 + 1,)
+    assert int(np.argmax(db)) == 100
+    assert db[100] == pytest.approx(0.0, abs=0.01)
+    half = sp.frame_spectrum_db(0.5 * sine, sp.get_window("hann", n))
+    assert half[100] == pytest.approx(20 * np.log10(0.5), abs=0.01)
+    silent = sp.frame_spectrum_db(np.zeros(n), "hann", floor_db=-100.0)
+    assert np.all(silent == -100.0)
+    with pytest.raises(ValueError):
+        sp.frame_spectrum_db(np.zeros(n), np.ones(n - 1))
