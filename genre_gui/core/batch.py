@@ -1,0 +1,312 @@
+"""Feature extraction over many files: a process pool, a cache, progress, cancellation, per-file failures.
+
+Safe to call from a Qt worker thread: the pool uses the ``forkserver`` start method on Linux (``spawn``
+elsewhere), so no thread state of the calling process is forked into the workers. Workers only compute;
+the cache is read and written by the calling process alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio_io import MAX_SECONDS, load_audio
+from .errors import GenreGuiError
+
+__all__ = ["extract_batch", "extract_file", "split_segments", "ExtractionCancelled", "ProgressCallback",
+           "CancelCallback", "SAMPLE_RATE"]
+
+ProgressCallback = Callable[[int, int, str], None]
+CancelCallback = Callable[[], bool]
+
+#: every feature set works on audio at this rate
+SAMPLE_RATE = 22050
+#: below this many files to compute, starting a pool costs more than it saves
+_MIN_FILES_FOR_POOL = 3
+
+
+class ExtractionCancelled(Exception):  # noqa: N818 - a signal, not an error of the input
+    """Raised by :func:`extract_batch` when ``cancel()`` returned True.
+
+    Attributes
+    ----------
+    done : int
+        Files finished before the cancel (their features are in the cache when one was given, so a
+        restart resumes almost instantly).
+    total : int
+    """
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"extraction cancelled after {done} of {total} files")
+        self.done, self.total = done, total
+
+
+def split_segments(y: np.ndarray, sr: int, segment_seconds: float) -> list[np.ndarray]:
+    """Cut a clip into consecutive non-overlapping segments of ``segment_seconds``.
+
+    A trailing remainder shorter than a full segment is dropped (as in GTZAN's 3-second table: a
+    30 s clip gives 10 segments); a clip shorter than one segment gives itself as the single segment.
+    """
+    n = int(round(segment_seconds * sr))
+    if n <= 0:
+        raise ValueError("segment_seconds must be positive")
+    k = y.shape[0] // n
+    if k == 0:
+        return [y]
+    return [y[i * n:(i + 1) * n] for i in range(k)]
+
+
+def _variant(segment_seconds: float | None) -> str:
+    return "" if not segment_seconds else f"seg{float(segment_seconds):g}"
+
+
+def extract_file(path: str, feature_set: str, segment_seconds: float | None = None,
+                 max_seconds: float | None = MAX_SECONDS) -> np.ndarray:
+    """Features of one file: a vector, or a (n_segments, n_features) matrix in segment mode.
+
+    Raises
+    ------
+    GenreGuiError
+        ``AudioError`` for unreadable audio, ``FeatureError`` for unusable samples.
+    """
+    from .features import get_feature_set
+
+    fs = get_feature_set(feature_set)
+    min_samples = int(getattr(fs, "min_samples", 2048))
+    y = load_audio(path, sr=SAMPLE_RATE, max_seconds=max_seconds, min_samples=min_samples)
+    if not segment_seconds:
+        return _checked(fs.extract(y, SAMPLE_RATE), path)
+    segs = [s for s in split_segments(y, SAMPLE_RATE, segment_seconds) if s.shape[0] >= min_samples]
+    return np.stack([_checked(fs.extract(s, SAMPLE_RATE), path) for s in segs])
+
+
+def _checked(v: np.ndarray, path: str) -> np.ndarray:
+    from .errors import FeatureError
+
+    v = np.asarray(v, dtype=np.float64)
+    if not np.all(np.isfinite(v)):
+        raise FeatureError(f"{path}: the features came out non-finite")
+    return v
+
+
+def _worker(path: str, feature_set: str, segment_seconds: float | None) -> tuple[bool, Any]:
+    """Pool entry point: never raises, so one bad file cannot break the pool."""
+    try:
+        return True, extract_file(path, feature_set, segment_seconds)
+    except GenreGuiError as exc:
+        return False, str(exc)
+    except MemoryError:
+        return False, f"{path}: not enough memory to decode it"
+    except Exception as exc:  # an unexpected bug must become a per-file failure, not a dead batch
+        return False, f"{path}: unexpected {type(exc).__name__}: {exc}"
+
+
+def _pool_context() -> mp.context.BaseContext:
+    # forkserver: cheap per-worker start and no copy of the caller's threads (Qt) into children
+    if sys.platform.startswith("linux"):
+        return mp.get_context("forkserver")
+    return mp.get_context("spawn")
+
+
+def extract_batch(
+    paths: Sequence[str | os.PathLike],
+    feature_set: str | Any,
+    *,
+    cache: Any = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCallback | None = None,
+    n_jobs: int = 2,
+    segment_seconds: float | None = None,
+) -> tuple[np.ndarray, list[str], list[tuple[str, str]]]:
+    """Extract features from many audio files.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+    feature_set : str or feature set object
+        Name in ``FEATURE_SETS`` (objects are reduced to their ``name`` so workers can look them up).
+    cache : FeatureCache, optional
+        Cached files are not decoded at all; new results are stored.
+    progress : callable(done, total, message), optional
+        Called after every file (and once at the start with ``done=0``).
+    cancel : callable() -> bool, optional
+        Polled between files; when it returns True, :class:`ExtractionCancelled` is raised after the
+        in-flight files finish (their results are cached).
+    n_jobs : int
+        Worker processes; 1 computes in the calling process.
+    segment_seconds : float, optional
+        Segment mode: each file yields one row per full segment of this length.
+
+    Returns
+    -------
+    X : ndarray of shape (n_rows, n_features)
+    ok_paths : list of str
+        Source file of each row of ``X`` (repeated per segment in segment mode).
+    failures : list of (path, reason)
+        Files that could not be used; never fatal.
+    """
+    from .features import get_feature_set
+
+    fs = get_feature_set(feature_set if isinstance(feature_set, str) else feature_set.name)
+    name, version, n_cols = fs.name, int(fs.version), len(fs.columns)
+    variant = _variant(segment_seconds)
+    paths = [str(p) for p in paths]
+    total = len(paths)
+    results: list[np.ndarray | None] = [None] * total
+    failures: dict[int, str] = {}
+    hashes: dict[int, str] = {}
+    todo: list[int] = []
+    done = 0
+
+    def report(message: str) -> None:
+        if progress is not None:
+            progress(done, total, message)
+
+    def cancelled() -> bool:
+        return bool(cancel is not None and cancel())
+
+    report("starting")
+    # pass 1 (calling process): cheap checks and cache look-ups; only real work goes to the pool
+    for i, path in enumerate(paths):
+        if cancelled():
+            raise ExtractionCancelled(done, total)
+        reason = _precheck(path)
+        if reason is None and cache is not None and getattr(cache, "enabled", False):
+            try:
+                from .cache import hash_file
+
+                hashes[i] = hash_file(path)
+            except OSError as exc:
+                reason = f"{path}: cannot be read ({exc.strerror or exc})"
+            else:
+                hit = cache.get(hashes[i], name, version, variant)
+                if hit is not None and hit.shape[-1] == n_cols:
+                    results[i] = hit
+                    done += 1
+                    report(Path(path).name)
+                    continue
+        if reason is not None:
+            failures[i] = reason
+            done += 1
+            report(Path(path).name)
+            continue
+        todo.append(i)
+
+    def finish(i: int, ok: bool, value: Any) -> None:
+        nonlocal done
+        if ok:
+            results[i] = value
+            if i in hashes:
+                cache.put(hashes[i], name, version, value, variant)
+        else:
+            failures[i] = value
+        done += 1
+        report(Path(paths[i]).name)
+
+    if n_jobs <= 1 or len(todo) < _MIN_FILES_FOR_POOL:
+        for i in todo:
+            if cancelled():
+                raise ExtractionCancelled(done, total)
+            finish(i, *_worker(paths[i], name, segment_seconds))
+    else:
+        _run_pool(paths, todo, name, segment_seconds, min(n_jobs, len(todo)), finish, cancelled,
+                  lambda: done, total)
+
+    rows: list[np.ndarray] = []
+    ok_paths: list[str] = []
+    for i, r in enumerate(results):
+        if r is None:
+            continue
+        r2 = r.reshape(1, -1) if r.ndim == 1 else r
+        rows.append(r2)
+        ok_paths.extend([paths[i]] * r2.shape[0])
+    X = np.vstack(rows) if rows else np.empty((0, n_cols))
+    return X, ok_paths, [(paths[i], failures[i]) for i in sorted(failures)]
+
+
+def _run_pool(paths, todo, name, segment_seconds, n_workers, finish, cancelled, get_done, total) -> None:
+    # Bounded submission (2 per worker) so a cancel only waits for the files already in flight.
+    queue = list(reversed(todo))
+    restarts = 0
+    while queue:
+        broken = _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelled, get_done,
+                             total)
+        if not broken:
+            return
+        restarts += 1
+        if restarts > 3:  # a pool that keeps dying: report the rest rather than loop forever
+            for i in reversed(queue):
+                finish(i, False, f"{paths[i]}: not processed (worker processes kept crashing)")
+            return
+
+
+def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelled, get_done, total) -> bool:
+    """Run until the queue is empty (False) or the pool broke (True); in-flight files of a broken pool
+    are reported as failures since one of them crashed its worker."""
+    pending: dict[Future, int] = {}
+    broken = False
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context()) as ex:
+        try:
+            while (queue or pending) and not broken:
+                stop = cancelled()
+                while queue and len(pending) < 2 * n_workers and not stop:
+                    i = queue.pop()
+                    try:
+                        pending[ex.submit(_worker, paths[i], name, segment_seconds)] = i
+                    except BrokenProcessPool:
+                        queue.append(i)
+                        broken = True
+                        break
+                if stop and not pending:
+                    raise ExtractionCancelled(get_done(), total)
+                finished, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = pending.pop(fut)
+                    try:
+                        ok, value = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        ok, value = False, f"{paths[i]}: the worker process died (out of memory or a crash)"
+                    except Exception as exc:
+                        ok, value = False, f"{paths[i]}: {type(exc).__name__}: {exc}"
+                    finish(i, ok, value)
+            if broken:
+                for i in pending.values():
+                    finish(i, False, f"{paths[i]}: the worker process died (out of memory or a crash)")
+                pending.clear()
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            ex.shutdown(wait=True, cancel_futures=True)
+            raise
+    return broken
+
+
+def _precheck(path: str) -> str | None:
+    """Reasons decidable without decoding (so 10,000 empty files never reach the pool)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return f"{path}: no such file (or a broken link)"
+    except OSError as exc:
+        return f"{path}: cannot be read ({exc.strerror or exc})"
+    import stat as _stat
+
+    if _stat.S_ISDIR(st.st_mode):
+        return f"{path}: is a folder, not an audio file"
+    if not _stat.S_ISREG(st.st_mode):
+        return f"{path}: not a regular file"
+    if st.st_size == 0:
+        return f"{path}: the file is empty (0 bytes)"
+    if not os.access(path, os.R_OK):
+        return f"{path}: permission denied"
+    return None
+

@@ -1,0 +1,304 @@
+"""Dataset loaders on the real GTZAN table and clips, and on every kind of bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import numpy as np
+import pytest
+
+from genre_gui.core.datasets import (
+    Dataset,
+    DatasetError,
+    clip_id,
+    load_dataset,
+    load_feature_csv,
+    load_npz,
+    save_feature_csv,
+    save_npz,
+)
+
+
+def _read_table(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def _write(path, header, rows, delimiter=","):
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_text(buf.getvalue())
+    return path
+
+
+@pytest.fixture(scope="module")
+def table(gtzan_csv):
+    return _read_table(gtzan_csv)
+
+
+@pytest.fixture
+def small_csv(tmp_path, table):
+    header, rows = table
+    # 4 clips of each of 3 genres: keeps every bad-input test fast
+    keep = [r for r in rows if r[-1] in ("blues", "jazz", "rock") and int(r[0].split(".")[1]) < 4]
+    return header, keep
+
+
+# -- the real table --------------------------------------------------------------------------------
+def test_clip_id():
+    assert clip_id("blues.00000.wav") == "blues.00000"
+    assert clip_id("blues.00000.3.wav") == "blues.00000"
+    assert clip_id("/x/genres/rock/rock.00042.au") == "rock.00042"
+    assert clip_id("my song.mp3") == "my song"
+    assert clip_id("track.01") == "track.01"
+
+
+def test_gtzan_table_matches_the_file(gtzan_csv, table):
+    header, rows = table
+    d = load_dataset(gtzan_csv)
+    assert isinstance(d, Dataset)
+    assert d.X.shape == (1000, 57) and d.X.dtype == np.float64
+    assert "length" not in d.columns and "filename" not in d.columns and "label" not in d.columns
+    assert d.columns == header[2:-1]
+    # compare with an independent parse of the file
+    expected = np.array([[float(c) for c in r[2:-1]] for r in rows])
+    np.testing.assert_array_equal(d.X, expected)
+    assert d.y.tolist() == [r[-1] for r in rows]
+    assert d.groups[0] == "blues.00000" and d.groups[-1] == "rock.00099"
+    assert len(set(d.groups.tolist())) == 1000
+    assert d.classes == sorted({r[-1] for r in rows}) and len(d.classes) == 10
+    assert d.sources[0] == "blues.00000.wav"
+    assert d.failures == []
+
+
+def test_gtzan_table_is_recognised_as_gtzan57(gtzan_csv, table):
+    from genre_gui.core.features import FEATURE_SETS
+
+    d = load_feature_csv(gtzan_csv)
+    assert d.feature_set == "gtzan57"
+    assert d.columns == list(FEATURE_SETS["gtzan57"].columns)
+
+
+def test_reordered_columns_are_put_back_in_feature_set_order(tmp_path, small_csv, gtzan_csv):
+    from genre_gui.core.features import FEATURE_SETS
+
+    header, rows = small_csv
+    cols = list(range(len(header)))
+    feat = cols[2:-1]
+    perm = [cols[-1], cols[0]] + feat[::-1] + [cols[1]]  # label first, features reversed, length last
+    path = _write(tmp_path / "r.csv", [header[i] for i in perm], [[r[i] for i in perm] for r in rows])
+    d = load_feature_csv(path, "gtzan57")
+    assert d.feature_set == "gtzan57"
+    assert d.columns == list(FEATURE_SETS["gtzan57"].columns)
+    ref = load_feature_csv(_write(tmp_path / "o.csv", header, rows))
+    np.testing.assert_array_equal(d.X, ref.X)
+
+
+def test_three_second_rows_group_by_clip(tmp_path, small_csv):
+    header, rows = small_csv
+    seg_rows = []
+    for r in rows:
+        for k in range(3):
+            seg_rows.append([r[0].replace(".wav", f".{k}.wav"), *r[1:]])
+    d = load_feature_csv(_write(tmp_path / "seg.csv", header, seg_rows))
+    assert len(d) == 3 * len(rows)
+    assert d.groups[:3].tolist() == ["blues.00000"] * 3
+    assert len(set(d.groups.tolist())) == len(rows)
+
+
+def test_semicolon_and_tab_separated(tmp_path, small_csv):
+    header, rows = small_csv
+    a = load_feature_csv(_write(tmp_path / "a.csv", header, rows, delimiter=";"))
+    b = load_feature_csv(_write(tmp_path / "b.tsv", header, rows, delimiter="\t"))
+    np.testing.assert_array_equal(a.X, b.X)
+
+
+def test_generic_table_without_filename(tmp_path):
+    path = _write(tmp_path / "g.csv", ["a", "b", "genre"],
+                  [["1", "2", "x"], ["3", "4", "y"], ["5", "6", "x"], ["7", "8", "y"]])
+    d = load_feature_csv(path)
+    assert d.feature_set is None and d.columns == ["a", "b"]
+    assert d.groups.tolist() == ["row 2", "row 3", "row 4", "row 5"]
+    assert d.y.tolist() == ["x", "y", "x", "y"]
+
+
+def test_integer_labels_stay_integers(tmp_path):
+    d = load_feature_csv(_write(tmp_path / "i.csv", ["a", "label"], [["1", "0"], ["2", "1"], ["3", "1"]]))
+    assert d.y.dtype.kind == "i" and d.classes == [0, 1]
+
+
+# -- bad CSV input ---------------------------------------------------------------------------------
+def _expect(path, *words, feature_set="auto"):
+    with pytest.raises(DatasetError) as ei:
+        load_feature_csv(path, feature_set)
+    msg = str(ei.value)
+    assert str(path) in msg, msg
+    for w in words:
+        assert w in msg, msg
+    return msg
+
+
+def test_missing_column(tmp_path, small_csv):
+    header, rows = small_csv
+    j = header.index("mfcc7_var")
+    path = _write(tmp_path / "m.csv", header[:j] + header[j + 1:], [r[:j] + r[j + 1:] for r in rows])
+    _expect(path, "missing", "mfcc7_var")
+    _expect(path, "missing", "mfcc7_var", feature_set="gtzan57")
+    # without a feature-set expectation it is a plain 56-column table
+    assert load_feature_csv(path, None).X.shape[1] == 56
+
+
+def test_extra_column(tmp_path, small_csv):
+    header, rows = small_csv
+    extra_rows = [r[:-1] + ["1.0", r[-1]] for r in rows]
+    path = _write(tmp_path / "e.csv", header[:-1] + ["bonus", "label"], extra_rows)
+    _expect(path, "unexpected", "bonus")
+
+
+def test_nan_cell_names_row_and_column(tmp_path, small_csv):
+    header, rows = small_csv
+    rows = [list(r) for r in rows]
+    rows[2][5] = "nan"
+    msg = _expect(_write(tmp_path / "n.csv", header, rows), "row 4",
+                  header[5])
+    assert "finite" in msg
+
+
+def test_text_and_empty_cells(tmp_path, small_csv):
+    header, rows = small_csv
+    rows = [list(r) for r in rows]
+    rows[0][3] = "abc"
+    _expect(_write(tmp_path / "t.csv", header, rows), "row 2", header[3], "abc")
+    rows[0][3] = ""
+    _expect(_write(tmp_path / "t2.csv", header, rows), "row 2", "empty")
+    rows[0][3] = "inf"
+    _expect(_write(tmp_path / "t3.csv", header, rows), "row 2", "finite")
+
+
+def test_no_label_column(tmp_path, small_csv):
+    header, rows = small_csv
+    _expect(_write(tmp_path / "nl.csv", header[:-1], [r[:-1] for r in rows]), "no label column")
+
+
+def test_fewer_than_two_classes(tmp_path, small_csv):
+    header, rows = small_csv
+    _expect(_write(tmp_path / "one.csv", header, [r for r in rows if r[-1] == "jazz"]), "at least 2 classes")
+
+
+def test_single_clip_class_warns_and_continues(tmp_path, small_csv):
+    header, rows = small_csv
+    rows = [r for r in rows if r[-1] != "rock"] + [next(r for r in rows if r[-1] == "rock")]
+    d = load_feature_csv(_write(tmp_path / "s.csv", header, rows))
+    assert "rock" in d.classes
+    assert any("rock" in reason and "single clip" in reason for _, reason in d.failures)
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"", ["empty"]),
+    (b"   \n\n", ["empty"]),
+    (b"a,b,label\n", ["no data rows"]),
+    (b"a,b,label\n1,2\n", ["row 2", "cells"]),
+    (b"a,a,label\n1,2,x\n3,4,y\n", ["twice"]),
+    (b"\xff\xfe\x00a\x00b", ["not a text file"]),
+    (b"a,b,label\n1,2,\xe9t\xe9\n", ["UTF-8"]),
+    (b"a,label\n1,\n2,y\n", ["row 2", "empty label"]),
+    (b"filename,a,label\nx.00001.wav,1,a\nx.00001.wav,2,b\n", ["x.00001", "different labels"]),
+    (b"label\nx\ny\n", ["single column"]),
+])
+def test_malformed_files(tmp_path, content, words):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    _expect(path, *words)
+
+
+def test_missing_file_and_folder(tmp_path):
+    _expect(tmp_path / "nope.csv", "no such file")
+    d = tmp_path / "d.csv"
+    d.mkdir()
+    _expect(d, "folder")
+
+
+def test_csv_round_trip(tmp_path, small_csv):
+    header, rows = small_csv
+    d = load_feature_csv(_write(tmp_path / "in.csv", header, rows))
+    save_feature_csv(d, tmp_path / "out.csv")
+    d2 = load_feature_csv(tmp_path / "out.csv")
+    np.testing.assert_array_equal(d.X, d2.X)
+    assert d2.y.tolist() == d.y.tolist() and d2.groups.tolist() == d.groups.tolist()
+    assert d2.feature_set == d.feature_set
+
+
+# -- NPZ -------------------------------------------------------------------------------------------
+def test_npz_round_trip(tmp_path, gtzan_csv):
+    d = load_feature_csv(gtzan_csv).subset(np.arange(0, 1000, 7))
+    save_npz(d, tmp_path / "d.npz")
+    d2 = load_dataset(tmp_path / "d.npz")
+    np.testing.assert_array_equal(d.X, d2.X)
+    assert d2.y.tolist() == d.y.tolist() and d2.groups.tolist() == d.groups.tolist()
+    assert d2.columns == d.columns and d2.feature_set == d.feature_set and d2.classes == d.classes
+    assert d2.sources == d.sources
+
+
+def test_npz_minimal_and_integer_labels(tmp_path):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "m.npz", X=rng.normal(size=(6, 3)).astype(np.float32), y=np.array([0, 1, 2, 0, 1, 2]))
+    d = load_npz(tmp_path / "m.npz")
+    assert d.X.dtype == np.float64 and d.classes == [0, 1, 2] and d.columns == ["f0", "f1", "f2"]
+
+
+@pytest.mark.parametrize("arrays, words", [
+    ({"y": np.array([0, 1])}, ["no 'X'"]),
+    ({"X": np.ones((2, 2))}, ["no 'y'"]),
+    ({"X": np.ones(4), "y": np.array([0, 1, 0, 1])}, ["2-D"]),
+    ({"X": np.ones((3, 2)), "y": np.array([0, 1])}, ["one entry per row"]),
+    ({"X": np.array([[1.0, np.nan], [1, 2]]), "y": np.array([0, 1])}, ["NaN", "row 0"]),
+    ({"X": np.array([["a", "b"], ["c", "d"]]), "y": np.array([0, 1])}, ["numeric"]),
+    ({"X": np.ones((3, 2)), "y": np.array([1, 1, 1])}, ["at least 2 classes"]),
+    ({"X": np.ones((2, 2)), "y": np.array([0.5, 1.5])}, ["labels"]),
+])
+def test_npz_bad_content(tmp_path, arrays, words):
+    path = tmp_path / "b.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(DatasetError) as ei:
+        load_npz(path)
+    assert str(path) in str(ei.value)
+    for w in words:
+        assert w in str(ei.value)
+
+
+def test_npz_object_array_is_refused_without_unpickling(tmp_path):
+    path = tmp_path / "o.npz"
+    np.savez(path, X=np.ones((2, 2)), y=np.array([{"a": 1}, None], dtype=object))
+    with pytest.raises(DatasetError, match="pickled"):
+        load_npz(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04garbage", os.urandom(300)])
+def test_npz_not_an_archive(tmp_path, content):
+    path = tmp_path / "x.npz"
+    path.write_bytes(content)
+    with pytest.raises(DatasetError):
+        load_npz(path)
+
+
+def test_npz_truncated(tmp_path):
+    path = tmp_path / "t.npz"
+    np.savez(path, X=np.ones((50, 50)), y=np.arange(50) % 2)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(DatasetError):
+        load_npz(path)
+
+
+# -- dispatch --------------------------------------------------------------------------------------
+def test_load_dataset_dispatch_errors(tmp_path):
+    with pytest.raises(DatasetError, match="no such file"):
+        load_dataset(tmp_path / "missing.csv")
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(DatasetError, match="unknown dataset type"):
+        load_dataset(tmp_path / "x.json")
