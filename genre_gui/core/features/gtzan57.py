@@ -1,0 +1,104 @@
+"""The 57 columns of the GTZAN feature table (``features_30_sec.csv``), as librosa 0.11 computes them.
+
+Each column is the mean or the variance over frames (over all values for chroma) of a librosa feature
+with its defaults (sr 22050, n_fft 2048, hop 512, centred frames with zero padding). One STFT feeds
+chroma, the spectral shape features, HPSS and the mel spectrogram; the mel spectrogram in dB feeds both
+the MFCCs and the onset envelope behind the tempo.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import spectral
+from ._base import FeatureSet
+from ._chroma import chroma_stft
+from ._hpss import hpss_signals
+from ._spectro import HOP, N_FFT, mel_db, mfcc
+from ._tempo import onset_strength, tempo
+
+N_MFCC = 20
+ROLL_PERCENT = 0.85
+#: |x| at or below this counts as zero for zero crossings (librosa's default threshold)
+ZC_THRESHOLD = 1e-10
+
+COLUMNS = [
+    f"{name}_{stat}"
+    for name in ("chroma_stft", "rms", "spectral_centroid", "spectral_bandwidth", "rolloff",
+                 "zero_crossing_rate", "harmony", "perceptr")
+    for stat in ("mean", "var")
+] + ["tempo"] + [f"mfcc{i}_{stat}" for i in range(1, N_MFCC + 1) for stat in ("mean", "var")]
+
+
+def _mean_var(x: np.ndarray) -> tuple[float, float]:
+    x = np.asarray(x, dtype=np.float64)
+    mean = float(np.mean(x))
+    return mean, float(np.mean((x - mean) ** 2))
+
+
+def rms(y: np.ndarray) -> np.ndarray:
+    """Frame RMS over centred, zero-padded frames (``librosa.feature.rms``), from a running sum."""
+    padded = np.zeros(len(y) + 2 * (N_FFT // 2), dtype=np.float64)
+    padded[N_FFT // 2 : N_FFT // 2 + len(y)] = y
+    csum = np.concatenate([[0.0], np.cumsum(padded**2)])
+    n_frames = 1 + (len(padded) - N_FFT) // HOP
+    starts = np.arange(n_frames) * HOP
+    power = (csum[starts + N_FFT] - csum[starts]) / N_FFT
+    return np.sqrt(np.maximum(power, 0.0))
+
+
+def zero_crossing_rate(y: np.ndarray) -> np.ndarray:
+    """Fraction of sign changes per frame, edge-padded and centred (``librosa.feature.zero_crossing_rate``).
+
+    As librosa, each frame counts changes between its own consecutive samples only (its first sample
+    is never a crossing), and near-zero samples count as positive.
+    """
+    padded = np.pad(y, N_FFT // 2, mode="edge")
+    negative = np.signbit(padded) & (np.abs(padded) > ZC_THRESHOLD)
+    change = np.concatenate([[0], np.cumsum(negative[1:] != negative[:-1])])
+    n_frames = 1 + (len(padded) - N_FFT) // HOP
+    starts = np.arange(n_frames) * HOP
+    # crossings at positions start+1 .. start+N_FFT-1 inside the frame
+    return (change[starts + N_FFT - 1] - change[starts]) / N_FFT
+
+
+def spectral_shape(S: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centroid, bandwidth (p=2) and 85 % roll-off frequency per frame of a magnitude spectrogram."""
+    freqs = spectral.fft_frequencies(sr, N_FFT)
+    total = S.sum(axis=0, dtype=np.float64)
+    total[total < spectral.tiny(S)] = 1.0  # silent frames: centroid and bandwidth 0, not 0/0
+    weights = S / total
+    centroid = freqs @ weights
+    deviation_sq = (freqs[:, None] - centroid[None, :]) ** 2
+    bandwidth = np.sqrt(np.einsum("ft,ft->t", weights, deviation_sq))
+    # float32 running sum like librosa, so the threshold crossing falls on the same bin
+    energy = np.cumsum(S, axis=0)
+    threshold = ROLL_PERCENT * energy[-1]
+    rolloff = freqs[np.argmax(energy >= threshold, axis=0)]
+    return centroid, bandwidth, rolloff
+
+
+class Gtzan57(FeatureSet):
+    """Features of the published GTZAN table (see module docstring); ``columns`` match its header."""
+
+    name = "gtzan57"
+    version = 1
+    columns = COLUMNS
+    min_samples = N_FFT
+
+    def _compute(self, y: np.ndarray, sr: int) -> np.ndarray:
+        D = spectral.stft(y, N_FFT, HOP)
+        S = np.abs(D)
+        power = S**2
+        centroid, bandwidth, rolloff = spectral_shape(S, sr)
+        y_harm, y_perc = hpss_signals(D, S, len(y))
+        mel = mel_db(power, sr)
+        coeffs = mfcc(mel, N_MFCC)
+        values: list[float] = []
+        for series in (chroma_stft(power, sr, N_FFT), rms(y), centroid, bandwidth, rolloff,
+                       zero_crossing_rate(y), y_harm, y_perc):
+            values.extend(_mean_var(series))
+        values.append(tempo(onset_strength(mel, N_FFT, HOP), sr, HOP))
+        for row in coeffs:
+            values.extend(_mean_var(row))
+        return np.asarray(values)
