@@ -28,7 +28,7 @@ def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
     p = Path(path)
     _check_path(p)
     try:
-        return sf.info(str(p))
+        return sf.info(_native(p))
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
         raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
 
@@ -74,7 +74,7 @@ def load_audio(
             f"the limit is {max_seconds / 60:.0f} min"
         )
     try:
-        data, file_sr = sf.read(str(p), dtype="float32", always_2d=True)
+        data, file_sr = sf.read(_native(p), dtype="float32", always_2d=True)
     except Exception as exc:
         raise AudioError(f"{p}: the audio data is corrupt or truncated ({_reason(exc)})") from exc
     if data.shape[0] == 0:
@@ -101,6 +101,12 @@ def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
         return y
     g = gcd(int(sr_in), int(sr_out))
     return resample_poly(y, int(sr_out) // g, int(sr_in) // g)
+
+
+def _native(p: Path) -> bytes:
+    # bytes, not str: soundfile encodes str paths strictly as UTF-8 and fails on names that are not
+    # (surrogate-escaped bytes from the file system), so such files would look unreadable
+    return os.fsencode(p)
 
 
 def _check_path(p: Path) -> None:
