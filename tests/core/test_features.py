@@ -1,0 +1,189 @@
+"""Feature sets: the contract, input validation, and agreement with librosa / scipy on synthetic signals."""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from importlib import resources
+
+import numpy as np
+import pytest
+import scipy.fft
+
+from genre_gui.core.errors import FeatureError
+from genre_gui.core.features import FEATURE_SETS, get_feature_set
+
+librosa = pytest.importorskip("librosa")
+
+SR = 22050
+
+
+def _table_std() -> np.ndarray:
+    """Std of each gtzan57 column over the packaged copy of the published table (the error scale)."""
+    with resources.files("genre_gui.resources").joinpath("features_30_sec.csv").open() as fh:
+        rows = list(csv.reader(fh))
+    header = rows[0]
+    assert header[2:-1] == FEATURE_SETS["gtzan57"].columns
+    return np.array([[float(v) for v in r[2:-1]] for r in rows[1:]]).std(axis=0)
+
+
+def librosa_gtzan57(y: np.ndarray, sr: int = SR) -> np.ndarray:
+    """The table's recipe with librosa 0.11 defaults (the oracle)."""
+    values: list[float] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # librosa warns on silence (empty tuning set)
+        series = (
+            librosa.feature.chroma_stft(y=y, sr=sr),
+            librosa.feature.rms(y=y),
+            librosa.feature.spectral_centroid(y=y, sr=sr),
+            librosa.feature.spectral_bandwidth(y=y, sr=sr),
+            librosa.feature.spectral_rolloff(y=y, sr=sr),
+            librosa.feature.zero_crossing_rate(y),
+            *librosa.effects.hpss(y),
+        )
+        for s in series:
+            values += [np.mean(s), np.var(s)]
+        values.append(librosa.feature.tempo(y=y, sr=sr)[0])
+        for row in librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20):
+            values += [np.mean(row), np.var(row)]
+    return np.asarray(values, dtype=np.float64)
+
+
+def _music_like(seconds: float, seed: int = 0) -> np.ndarray:
+    """Chords with a slight detuning, a pulse train at 100 BPM and noise: exercises every column."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    y = np.zeros_like(t)
+    for f in (220.0 * 2 ** (0.2 / 12), 277.2, 329.6, 440.0 * 1.003):
+        y += 0.15 * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+    beat = (np.mod(t, 0.6) < 0.02) * rng.standard_normal(len(t)) * 0.6
+    y += beat + 0.01 * rng.standard_normal(len(t))
+    return y.astype(np.float32)
+
+
+def test_registry_contract():
+    assert set(FEATURE_SETS) == {"fft1000", "mfcc13", "gtzan57"}
+    for name, fs in FEATURE_SETS.items():
+        assert fs.name == name
+        assert isinstance(fs.version, int) and fs.version >= 1
+        assert len(fs.columns) == len(set(fs.columns))
+        assert isinstance(fs.min_samples, int) and fs.min_samples > 0
+        assert get_feature_set(name) is fs
+    assert len(FEATURE_SETS["gtzan57"].columns) == 57
+    assert len(FEATURE_SETS["mfcc13"].columns) == 13
+    assert len(FEATURE_SETS["fft1000"].columns) == 1000
+
+
+def test_unknown_feature_set_names_the_choices():
+    with pytest.raises(FeatureError, match="gtzan57"):
+        get_feature_set("nope")
+
+
+@pytest.mark.parametrize("name", sorted(FEATURE_SETS))
+def test_bad_input_raises_feature_error(name):
+    fs = FEATURE_SETS[name]
+    ok = _music_like(0.2)
+    with pytest.raises(FeatureError, match="1-D"):
+        fs.extract(np.stack([ok, ok]), SR)
+    bad = ok.copy()
+    bad[100] = np.nan
+    with pytest.raises(FeatureError, match="NaN"):
+        fs.extract(bad, SR)
+    bad[100] = np.inf
+    with pytest.raises(FeatureError, match="NaN or infinite"):
+        fs.extract(bad, SR)
+    with pytest.raises(FeatureError, match="too short"):
+        fs.extract(ok[: fs.min_samples - 1], SR)
+    with pytest.raises(FeatureError, match="too short"):
+        fs.extract(np.zeros(0, dtype=np.float32), SR)
+    with pytest.raises(FeatureError, match="sample rate"):
+        fs.extract(ok, 0)
+    with pytest.raises(FeatureError, match="numbers"):
+        fs.extract(np.array(["a"] * 3000), SR)
+
+
+@pytest.mark.parametrize("name", sorted(FEATURE_SETS))
+@pytest.mark.parametrize("kind", ["silence", "dc", "minimal", "clipped"])
+def test_degenerate_input_gives_finite_float64(name, kind):
+    fs = FEATURE_SETS[name]
+    n = {"minimal": fs.min_samples}.get(kind, SR)
+    y = {
+        "silence": np.zeros(n, dtype=np.float32),
+        "dc": np.full(n, 0.25, dtype=np.float32),
+        "minimal": _music_like(1.0)[:n],
+        "clipped": np.sign(_music_like(1.0)).astype(np.float32),
+    }[kind]
+    out = fs.extract(y, SR)
+    assert out.dtype == np.float64
+    assert out.shape == (len(fs.columns),)
+    assert np.all(np.isfinite(out))
+
+
+def test_extract_is_pure_and_accepts_other_dtypes_and_rates():
+    fs = FEATURE_SETS["mfcc13"]
+    y = _music_like(2.0)
+    a = fs.extract(y, SR)
+    np.testing.assert_array_equal(a, fs.extract(y.copy(), SR))
+    # float64 and int16 input are computed like float32 (as librosa.load returns)
+    np.testing.assert_allclose(fs.extract(y.astype(np.float64), SR), a, rtol=1e-6, atol=1e-4)
+    y16 = np.round(y * 16384).astype(np.int16)
+    assert np.all(np.isfinite(fs.extract(y16, SR)))
+    # other rates are resampled to 22050 Hz first: 44.1 kHz of the same content gives ~ the same MFCCs
+    t = np.arange(int(2.0 * 44100)) / 44100
+    tone = lambda tt: (0.3 * np.sin(2 * np.pi * 440 * tt) + 0.2 * np.sin(2 * np.pi * 1234 * tt))  # noqa: E731
+    at_44k = fs.extract(tone(t).astype(np.float32), 44100)
+    at_22k = fs.extract(tone(np.arange(int(2.0 * SR)) / SR).astype(np.float32), SR)
+    np.testing.assert_allclose(at_44k, at_22k, atol=0.5)
+
+
+def test_fft1000_is_abs_fft_first_1000():
+    y = _music_like(3.0, seed=4)
+    ours = FEATURE_SETS["fft1000"].extract(y, SR)
+    ref = np.abs(scipy.fft.fft(y.astype(np.float64)))[:1000]
+    np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-9 * ref.max())
+    # the book's seed also worked on clips as short as one frame
+    short = _music_like(0.1)[:2048]
+    np.testing.assert_allclose(FEATURE_SETS["fft1000"].extract(short, SR),
+                               np.abs(scipy.fft.fft(short.astype(np.float64)))[:1000], atol=1e-9)
+
+
+@pytest.mark.parametrize("seconds", [0.1, 1.0, 7.3])
+def test_mfcc13_matches_librosa_trimmed_mean(seconds):
+    y = _music_like(seconds, seed=2)
+    ours = FEATURE_SETS["mfcc13"].extract(y, SR)
+    m = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=13)
+    n = m.shape[1]
+    ref = m[:, int(n * 0.1) : int(n * 0.9)].mean(axis=1)
+    np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize(("seconds", "seed"), [(2048 / SR, 0), (0.5, 1), (6.0, 2), (6.0, 3)])
+def test_gtzan57_matches_librosa_on_synthetic_signals(seconds, seed):
+    y = _music_like(seconds, seed)
+    ours = FEATURE_SETS["gtzan57"].extract(y, SR)
+    ref = librosa_gtzan57(y)
+    err = np.abs(ours - ref) / _table_std()
+    worst = int(np.argmax(err))
+    assert err.max() < 0.01, f"{FEATURE_SETS['gtzan57'].columns[worst]}: {ours[worst]} vs {ref[worst]}"
+
+
+def test_gtzan57_matches_librosa_on_silence():
+    y = np.zeros(SR, dtype=np.float32)
+    ours = FEATURE_SETS["gtzan57"].extract(y, SR)
+    np.testing.assert_allclose(ours, librosa_gtzan57(y), rtol=1e-6, atol=1e-9)
+
+
+def test_gtzan57_tuning_estimate_follows_detuned_input():
+    """A detuned instrument moves energy between chroma bins only if the tuning estimate is ignored."""
+    t = np.arange(3 * SR) / SR
+    y = np.zeros_like(t)
+    for midi in (57, 60, 64, 69, 72):
+        f = 440.0 * 2 ** ((midi - 69 + 0.35) / 12)  # 35 cents sharp
+        y += 0.1 * np.sin(2 * np.pi * f * t)
+    y = y.astype(np.float32)
+    ours = FEATURE_SETS["gtzan57"].extract(y, SR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chroma = librosa.feature.chroma_stft(y=y, sr=SR)
+    assert ours[0] == pytest.approx(float(np.mean(chroma)), rel=1e-5)
+    assert ours[1] == pytest.approx(float(np.var(chroma)), rel=1e-4)
