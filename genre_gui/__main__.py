@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 
 from . import __version__
+
+_T0 = time.perf_counter()
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="genre-gui", description="Music genre classification, live.")
     ap.add_argument("--version", action="version", version=f"genre-gui {__version__}")
-    ap.add_argument("--smoke", action="store_true", help="show the main window, then quit with status 0")
+    ap.add_argument("--smoke", action="store_true",
+                    help="show the main window, load the defaults, then quit with status 0")
     ap.add_argument("--log-level", default="INFO")
     ap.add_argument("files", nargs="*", help="audio files to classify, or a folder / CSV to load")
     return ap.parse_args(argv)
@@ -30,13 +35,28 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationName("genre_gui")
     app.setOrganizationName("genre_gui")
     app.setApplicationVersion(__version__)
-    window = MainWindow()
+    app.setDesktopFileName("io.github.genre_gui.GenreGui")
+    files = [os.path.abspath(f) for f in args.files]
+    window = MainWindow(initial_paths=files)
     window.show()
-    if args.files:
-        window.open_paths(args.files)
+    shown_ms = 1000 * (time.perf_counter() - _T0)
+    logging.getLogger("genre_gui").info("window shown %.0f ms after start", shown_ms)
     if args.smoke:
-        QTimer.singleShot(300, app.quit)
-    return int(app.exec())
+        # quit once the startup data is in (or after 20 s at most): --smoke exercises the real start
+        def check() -> None:
+            if window.state.dataset is not None and not window.jobs.dataset_running:
+                window.close()
+                app.quit()
+
+        timer = QTimer(window)
+        timer.timeout.connect(check)
+        timer.start(100)
+        QTimer.singleShot(20000, app.quit)
+    code = int(app.exec())
+    if args.smoke and window.state.dataset is None:
+        print("smoke: the demo dataset did not load", file=sys.stderr)
+        return 1
+    return code
 
 
 if __name__ == "__main__":

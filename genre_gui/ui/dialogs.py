@@ -1,0 +1,76 @@
+"""About and quick-help dialogs, and a non-blocking error message (never one modal per file)."""
+
+from __future__ import annotations
+
+import platform
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from .. import __version__
+
+HELP_TEXT = """<h3>genre_gui quick help</h3>
+<ol>
+<li><b>Library</b>: the GTZAN feature table is loaded at start. Drop a folder laid out as
+<code>&lt;genre&gt;/&lt;files&gt;</code> (or use <i>File &gt; Open Folder</i>) to extract features from your
+own music; pick the feature set first. Unreadable files are listed with the reason, the rest is used.
+Drop single songs to classify them with the current model.</li>
+<li><b>Training</b>: tick the models, adjust hyperparameters and the protocol (hold-out or k-fold,
+grouped by clip; <i>blocked</i> folds keep neighbouring GTZAN clip numbers, often the same artist,
+together), then <i>Train</i>. Loss curves update live; <i>Cancel</i> keeps finished models.</li>
+<li><b>Evaluation</b>: confusion matrix per model; click a cell to list its clips, double-click a clip
+to hear it. The per-class table sorts by column and copies with Ctrl+C.</li>
+<li><b>Comparison</b>: accuracy and macro-F1 with the cross-validation spread; export a report; save
+the model you want to keep (<i>File &gt; Save Model</i>, Ctrl+S).</li>
+</ol>
+<p>Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+S save model, Ctrl+L load model,
+Ctrl+E export report, Ctrl+Q quit, F1 this help.</p>"""
+
+
+def about_text() -> str:
+    import numpy
+    import pyqtgraph
+    from PySide6 import __version__ as pyside_version
+
+    return (
+        f"<h3>genre_gui {__version__}</h3>"
+        "<p>Learn, compare and use music genre classifiers on real music, live.</p>"
+        "<p>Softmax regression, one-vs-rest logistic regression and k-NN in NumPy; honest grouped "
+        "cross-validation; safe .npz model files (no pickle).</p>"
+        f"<p><small>Python {platform.python_version()} · PySide6 {pyside_version} · "
+        f"pyqtgraph {pyqtgraph.__version__} · NumPy {numpy.__version__}</small></p>"
+        "<p><small>MIT licence. GTZAN data © its authors (Tzanetakis &amp; Cook, 2002).</small></p>"
+    )
+
+
+def show_about(parent: QWidget) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setWindowTitle("About genre_gui")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(about_text())
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()
+    return box
+
+
+def show_help(parent: QWidget) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setWindowTitle("genre_gui help")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setText(HELP_TEXT)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.open()
+    return box
+
+
+def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
+    """A message box that does not block the event loop (workers keep reporting while it is open)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(title)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setText(text)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

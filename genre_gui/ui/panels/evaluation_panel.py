@@ -1,0 +1,161 @@
+"""Evaluation: a confusion-matrix heatmap per model (counts or row-normalised), the clips of a clicked
+cell (double-click plays one), and a sortable, copyable per-class precision/recall/F1 table."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QRadioButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..results import confusion, per_class_rows
+from ..views.confusion_matrix import ConfusionMatrixView
+from ..views.palette import model_label
+from ..widgets import CopyableTable
+
+
+class EvaluationPanel(QWidget):
+    """Signal ``play_requested(str)``: a clip was double-clicked."""
+
+    play_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.results: list = []
+        self.model_combo = QComboBox()
+        self.model_combo.currentIndexChanged.connect(self._refresh)
+        self.counts = QRadioButton("Counts")
+        self.normalised = QRadioButton("Row-normalised (recall per genre)")
+        self.counts.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.counts)
+        group.addButton(self.normalised)
+        self.normalised.toggled.connect(self._refresh)
+        self.info = QLabel("Train models to see their confusion matrices.")
+        self.info.setWordWrap(True)
+
+        self.matrix = ConfusionMatrixView()
+        self.matrix.cell_clicked.connect(self.show_cell)
+        self.cell_label = QLabel("Click a cell to list its clips; double-click a clip to play it.")
+        self.cell_label.setWordWrap(True)
+        self.clips = CopyableTable(["clip", "true", "predicted", "probability"])
+        self.clips.setSortingEnabled(True)
+        self.clips.cellDoubleClicked.connect(self._clip_activated)
+        self.per_class = CopyableTable(["class", "precision", "recall", "F1", "support"])
+        self.per_class.setSortingEnabled(True)
+        self.per_class.setToolTip("Click a header to sort; Ctrl+C or right-click copies (tab-separated)")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model:"))
+        top.addWidget(self.model_combo, 1)
+        top.addWidget(self.counts)
+        top.addWidget(self.normalised)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addLayout(top)
+        ll.addWidget(self.info)
+        ll.addWidget(self.matrix, 1)
+        right = QSplitter(Qt.Orientation.Vertical)
+        clip_box = QWidget()
+        cl = QVBoxLayout(clip_box)
+        cl.setContentsMargins(0, 0, 0, 0)
+        cl.addWidget(self.cell_label)
+        cl.addWidget(self.clips)
+        right.addWidget(clip_box)
+        pc = QWidget()
+        pl = QVBoxLayout(pc)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(QLabel("Per-class precision / recall / F1"))
+        pl.addWidget(self.per_class)
+        right.addWidget(pc)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        split.setSizes([700, 450])
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+        self._cell_rows: np.ndarray = np.zeros(0, int)
+
+    def set_results(self, results: list) -> None:
+        current = self.model_combo.currentData()
+        self.results = list(results)
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for i, r in enumerate(self.results):
+            self.model_combo.addItem(f"{model_label(r.model)}: accuracy {r.accuracy:.1%}", i)
+        names = [r.model for r in self.results]
+        if isinstance(current, int) and current < len(self.results) and names:
+            self.model_combo.setCurrentIndex(current)
+        self.model_combo.blockSignals(False)
+        self._refresh()
+
+    def current_result(self):
+        i = self.model_combo.currentData()
+        return self.results[i] if isinstance(i, int) and i < len(self.results) else None
+
+    def select_model(self, name: str) -> None:
+        for i, r in enumerate(self.results):
+            if r.model == name:
+                self.model_combo.setCurrentIndex(i)
+
+    def _refresh(self) -> None:
+        r = self.current_result()
+        self.clips.setRowCount(0)
+        if r is None:
+            self.matrix.clear()
+            self.per_class.setRowCount(0)
+            self.info.setText("Train models to see their confusion matrices.")
+            return
+        norm = self.normalised.isChecked()
+        m = confusion(r, norm)
+        n = int(len(r.y_true))
+        self.matrix.set_matrix(m, r.classes, normalised=norm,
+                               title=f"{model_label(r.model)}: {n} clips evaluated")
+        std = f" ± {r.accuracy_std:.1%}" if r.fold_accuracies else ""
+        self.info.setText(f"{r.protocol}. Accuracy {r.accuracy:.1%}{std}, macro-F1 {r.macro_f1:.1%}; "
+                          f"trained in {r.train_seconds:.1f} s.")
+        self.per_class.set_rows(per_class_rows(r))
+        self.per_class.resizeColumnsToContents()
+        self.cell_label.setText("Click a cell to list its clips; double-click a clip to play it.")
+
+    def show_cell(self, row: int, col: int) -> None:
+        """List the clips whose true class is ``classes[row]`` and prediction ``classes[col]``."""
+        r = self.current_result()
+        if r is None:
+            return
+        classes = list(r.classes)
+        true_c, pred_c = classes[row], classes[col]
+        y_true = np.asarray(r.y_true)
+        y_pred = np.asarray(r.y_pred)
+        rows = np.flatnonzero((y_true == true_c) & (y_pred == pred_c))
+        self._cell_rows = rows
+        self.matrix.cm.highlight(row, col)
+        self.cell_label.setText(f"{len(rows)} clip(s): true {true_c}, predicted {pred_c}")
+        table = []
+        for i in rows:
+            p = float(r.proba[i, col])
+            src = r.sources[i]
+            table.append([os.path.basename(str(src)) or str(src), str(true_c), str(pred_c), (p, f"{p:.2f}")])
+        self.clips.set_rows(table)
+        for k, i in enumerate(rows):
+            self.clips.item(k, 0).setData(Qt.ItemDataRole.UserRole, str(r.sources[i]))
+            self.clips.item(k, 0).setToolTip(str(r.sources[i]))
+        self.clips.resizeColumnToContents(0)
+
+    def _clip_activated(self, row: int, _col: int) -> None:
+        item = self.clips.item(row, 0)
+        if item is not None:
+            self.play_requested.emit(str(item.data(Qt.ItemDataRole.UserRole)))

@@ -1,0 +1,245 @@
+"""Library: the dataset in hand (clips per genre, duration, feature set), extraction progress, files that
+failed (with reasons, never a dialog per file), and genre predictions for dropped songs."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..state import DatasetInfo
+from ..widgets import CopyableTable, ProgressRow, format_seconds
+
+FEATURE_SET_NAMES = ("gtzan57", "mfcc13", "fft1000")
+FEATURE_SET_HELP = {
+    "gtzan57": "gtzan57: the 57 librosa statistics of the GTZAN table (best with the bundled model)",
+    "mfcc13": "mfcc13: 13 mean MFCCs (the 'ceps' features of Building ML Systems with Python)",
+    "fft1000": "fft1000: the first 1000 FFT magnitudes (the seed paper's features)",
+}
+
+
+class ProbabilityBars(pg.PlotWidget):
+    """Horizontal bars: one per genre, probabilities of the selected file."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMinimumHeight(150)
+        self.getPlotItem().setMouseEnabled(x=False, y=False)
+        self.getPlotItem().hideButtons()
+        self.setLabel("bottom", "probability")
+        self._bars: pg.BarGraphItem | None = None
+        self.getPlotItem().invertY(True)
+
+    def set_probabilities(self, probabilities: dict[str, float], title: str = "") -> None:
+        if self._bars is not None:
+            self.removeItem(self._bars)
+            self._bars = None
+        self.setTitle(title, size="9pt")
+        if not probabilities:
+            return
+        names = list(probabilities)
+        vals = np.array([probabilities[n] for n in names])
+        best = int(np.argmax(vals))
+        brushes = [pg.mkBrush(31, 119, 180) if i == best else pg.mkBrush(150, 170, 200)
+                   for i in range(len(vals))]
+        self._bars = pg.BarGraphItem(x0=0, y=np.arange(len(vals)), height=0.7, width=vals, brushes=brushes)
+        self.addItem(self._bars)
+        self.getAxis("left").setTicks([[(i, n) for i, n in enumerate(names)]])
+        self.setXRange(0, 1, padding=0.02)
+        self.setYRange(-0.5, len(vals) - 0.5, padding=0)
+
+
+class LibraryPanel(QWidget):
+    """Signals: ``open_folder_requested``, ``open_files_requested``, ``demo_requested``,
+    ``feature_set_changed(str)``, ``cancel_requested``, ``file_activated(str)`` (a prediction was
+    double-clicked)."""
+
+    open_folder_requested = Signal()
+    open_files_requested = Signal()
+    demo_requested = Signal()
+    feature_set_changed = Signal(str)
+    cancel_requested = Signal()
+    file_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("No dataset")
+        f = QFont()
+        f.setBold(True)
+        f.setPointSize(f.pointSize() + 2)
+        self.title.setFont(f)
+        self.title.setWordWrap(True)
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.feature_set = QComboBox()
+        for name in FEATURE_SET_NAMES:
+            self.feature_set.addItem(name)
+            self.feature_set.setItemData(self.feature_set.count() - 1, FEATURE_SET_HELP[name],
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.feature_set.setToolTip("Features extracted from audio folders and dropped songs")
+        self.feature_set.currentTextChanged.connect(self.feature_set_changed.emit)
+
+        open_folder = QPushButton("Open folder…")
+        open_folder.clicked.connect(self.open_folder_requested.emit)
+        open_files = QPushButton("Open files…")
+        open_files.clicked.connect(self.open_files_requested.emit)
+        demo = QPushButton("Demo data")
+        demo.setToolTip("Reload the bundled GTZAN feature table")
+        demo.clicked.connect(self.demo_requested.emit)
+        buttons = QHBoxLayout()
+        for b in (open_folder, open_files, demo):
+            buttons.addWidget(b)
+
+        form = QFormLayout()
+        form.addRow("Feature set:", self.feature_set)
+
+        self.genres = CopyableTable(["genre", "clips", "rows"])
+        self.genres.setSortingEnabled(True)
+        self.progress = ProgressRow()
+        self.progress.cancel_requested.connect(self.cancel_requested.emit)
+        self.progress.setVisible(False)
+
+        self.failures_box = QGroupBox("Files that could not be used (0)")
+        self.failures_box.setCheckable(True)
+        self.failures_box.setChecked(True)
+        self.failures = CopyableTable(["file", "reason"])
+        self.failures.setSortingEnabled(True)
+        fl = QVBoxLayout(self.failures_box)
+        fl.addWidget(self.failures)
+        self.failures_box.toggled.connect(self.failures.setVisible)
+        self.failures_box.setVisible(False)
+
+        self.predictions_box = QGroupBox("Predicted genre of dropped songs")
+        self.model_label = QLabel("Model: none")
+        self.model_label.setWordWrap(True)
+        self.predictions = CopyableTable(["file", "genre", "confidence"])
+        self.predictions.itemSelectionChanged.connect(self._show_selected_prediction)
+        self.predictions.cellDoubleClicked.connect(self._activated)
+        self.bars = ProbabilityBars()
+        pl = QVBoxLayout(self.predictions_box)
+        pl.addWidget(self.model_label)
+        pl.addWidget(self.predictions, 1)
+        pl.addWidget(self.bars, 2)
+        self._predictions: list = []
+
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.title)
+        tl.addWidget(self.summary)
+        tl.addLayout(form)
+        tl.addLayout(buttons)
+        tl.addWidget(self.progress)
+        tl.addWidget(self.genres, 1)
+        tl.addWidget(self.failures_box)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(top)
+        split.addWidget(self.predictions_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        lay = QVBoxLayout(self)
+        lay.addWidget(split)
+
+    # -- dataset -----------------------------------------------------------------------------------
+    def current_feature_set(self) -> str:
+        return self.feature_set.currentText()
+
+    def set_feature_set(self, name: str) -> None:
+        if name in FEATURE_SET_NAMES:
+            self.feature_set.blockSignals(True)
+            self.feature_set.setCurrentText(name)
+            self.feature_set.blockSignals(False)
+
+    def show_dataset(self, info: DatasetInfo) -> None:
+        ds = info.dataset
+        y = np.asarray(ds.y)
+        groups = np.asarray(ds.groups)
+        n_rows = len(y)
+        n_clips = len(np.unique(groups)) if len(groups) else n_rows
+        self.title.setText(ds.name)
+        duration = format_seconds(info.total_seconds) if info.total_seconds else "not known"
+        per_clip = f" ({n_rows} segment rows)" if n_rows != n_clips else ""
+        fs = ds.feature_set or "custom columns"
+        origin = "bundled demo table" if info.kind == "demo" else info.origin
+        self.summary.setText(
+            f"{n_clips} clips{per_clip} · {len(ds.classes)} classes · total duration {duration}<br>"
+            f"features: {fs} ({len(ds.columns)} columns) · source: {origin}"
+            + (f" · loaded in {info.elapsed_seconds:.1f} s" if info.elapsed_seconds >= 0.05 else "")
+        )
+        if ds.feature_set in FEATURE_SET_NAMES and info.kind == "audio_folder":
+            self.set_feature_set(ds.feature_set)
+        rows = []
+        for c in ds.classes:
+            mask = y == c
+            rows.append([str(c), int(len(np.unique(groups[mask]))), int(mask.sum())])
+        self.genres.set_rows(rows)
+        self.genres.resizeColumnsToContents()
+        self.show_failures(list(ds.failures))
+
+    def show_failures(self, failures: list[tuple[str, str]]) -> None:
+        self.failures.set_rows([[os.path.basename(p) or p, reason] for p, reason in failures])
+        for r, (p, _) in enumerate(failures):
+            self.failures.item(r, 0).setToolTip(p)
+        self.failures.resizeColumnToContents(0)
+        self.failures_box.setTitle(f"Files that could not be used ({len(failures)})")
+        self.failures_box.setVisible(bool(failures))
+
+    # -- predictions -------------------------------------------------------------------------------
+    def set_model_name(self, text: str) -> None:
+        self.model_label.setText(f"Model: {text or 'none (train one or load a model file)'}")
+
+    def clear_predictions(self) -> None:
+        self._predictions = []
+        self.predictions.setRowCount(0)
+        self.bars.set_probabilities({})
+
+    def add_prediction(self, pred) -> None:
+        self._predictions.append(pred)
+        name = os.path.basename(pred.path)
+        if pred.error:
+            row = [name, "— (not classified)", pred.error]
+        else:
+            conf = pred.probabilities.get(pred.genre, 0.0)
+            row = [name, pred.genre, (conf, f"{conf:.0%}")]
+        r = self.predictions.append_row(row)
+        self.predictions.item(r, 0).setToolTip(pred.path)
+        self.predictions.item(r, 0).setData(Qt.ItemDataRole.UserRole, len(self._predictions) - 1)
+        self.predictions.resizeColumnToContents(0)
+        if r == 0:
+            self.predictions.selectRow(0)
+        self._show_selected_prediction()
+
+    def _selected_prediction(self):
+        rows = sorted({i.row() for i in self.predictions.selectedIndexes()})
+        if not rows:
+            return None
+        idx = self.predictions.item(rows[0], 0).data(Qt.ItemDataRole.UserRole)
+        return self._predictions[idx] if idx is not None and idx < len(self._predictions) else None
+
+    def _show_selected_prediction(self) -> None:
+        pred = self._selected_prediction()
+        if pred is None or pred.error:
+            self.bars.set_probabilities({}, "" if pred is None else os.path.basename(pred.path))
+            return
+        self.bars.set_probabilities(pred.probabilities, f"{os.path.basename(pred.path)}: {pred.genre}")
+
+    def _activated(self, row: int, _col: int) -> None:
+        idx = self.predictions.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        if idx is not None:
+            self.file_activated.emit(self._predictions[idx].path)

@@ -1,0 +1,97 @@
+"""Export a comparison report: PNGs of the plots (pyqtgraph exporters), CSV and JSON of the metrics.
+
+Every file is written to a temp file in the target folder and then moved into place, so an interrupted
+export never leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph.exporters as pgx
+
+from ..core.persistence import atomic_write
+from .results import confusion, per_class_rows, summary_row
+
+
+def _json_bytes(obj) -> bytes:
+    def default(o):
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        return str(o)
+
+    return json.dumps(obj, indent=2, default=default, allow_nan=False).encode("utf-8")
+
+
+def export_png(item, path: Path, width: int = 1400) -> None:
+    """Render a pyqtgraph item or scene to ``path`` atomically."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=str(path.parent))
+    os.close(fd)
+    try:
+        exporter = pgx.ImageExporter(item)
+        exporter.parameters()["width"] = width
+        exporter.export(tmp)
+        if os.path.getsize(tmp) == 0:
+            raise OSError(f"{path}: the image exporter wrote nothing")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def metrics_document(run, dataset_name: str) -> dict:
+    models = []
+    for r in run.results:
+        row = summary_row(r)
+        row["classes"] = [str(c) for c in r.classes]
+        row["per_class"] = [dict(zip(("class", "precision", "recall", "f1", "support"), x))
+                            for x in per_class_rows(r)[:-1]]
+        row["confusion"] = confusion(r, False).astype(int).tolist()
+        models.append(row)
+    return {"dataset": dataset_name, "protocol": run.protocol, "cancelled": bool(run.cancelled),
+            "n_evaluated": int(run.n_clips), "models": models}
+
+
+def metrics_csv(run) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["model", "class", "precision", "recall", "f1", "support", "accuracy", "accuracy_std",
+                "macro_f1", "macro_f1_std", "train_seconds", "protocol"])
+    for r in run.results:
+        for row in per_class_rows(r):
+            w.writerow([r.model, row[0], f"{row[1]:.6f}", f"{row[2]:.6f}", f"{row[3]:.6f}", row[4],
+                        f"{r.accuracy:.6f}", f"{r.accuracy_std:.6f}", f"{r.macro_f1:.6f}",
+                        f"{r.macro_f1_std:.6f}", f"{r.train_seconds:.3f}", r.protocol])
+    return buf.getvalue().encode("utf-8")
+
+
+def export_report(folder: str | os.PathLike, run, dataset_name: str, plots: dict) -> list[Path]:
+    """Write ``metrics.json``, ``metrics.csv`` and one PNG per entry of ``plots`` (name -> item/scene).
+
+    Returns the written paths. Raises OSError when the folder is not writable (nothing half-written).
+    """
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    p = out / "metrics.json"
+    atomic_write(p, _json_bytes(metrics_document(run, dataset_name)))
+    written.append(p)
+    p = out / "metrics.csv"
+    atomic_write(p, metrics_csv(run))
+    written.append(p)
+    for name, item in plots.items():
+        p = out / f"{name}.png"
+        export_png(item, p)
+        written.append(p)
+    return written

@@ -1,0 +1,1 @@
+"""Plot widgets (pyqtgraph) that only draw what they are given."""

@@ -1,0 +1,162 @@
+"""Confusion matrix heatmap: ImageItem + ColorBarItem, class names on both axes, numbers in the cells,
+clickable cells. :class:`ConfusionMatrixPlot` draws into a PlotItem so it also serves the small multiples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+
+#: beyond this many classes the cell numbers would be unreadable
+MAX_ANNOTATED_CLASSES = 20
+COLORMAP = "viridis"
+
+
+class _ClickableImage(pg.ImageItem):
+    def __init__(self, on_click) -> None:
+        super().__init__()
+        self._on_click = on_click
+
+    def mouseClickEvent(self, ev) -> None:  # Qt/pyqtgraph override
+        if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
+            return
+        p = ev.pos()
+        col, row = int(np.floor(p.x())), int(np.floor(p.y()))
+        ncol, nrow = self.image.shape[:2]
+        if 0 <= row < nrow and 0 <= col < ncol:
+            ev.accept()
+            self._on_click(row, col)
+
+
+class ConfusionMatrixPlot(QObject):
+    """Draws one matrix into ``plot_item``; rows are true classes (top to bottom), columns predictions.
+
+    Signal ``cell_clicked(row, col)``.
+    """
+
+    cell_clicked = Signal(int, int)
+
+    def __init__(self, plot_item: pg.PlotItem, *, annotate: bool = True, short_labels: bool = False,
+                 font_pt: int = 9) -> None:
+        super().__init__()
+        self.plot = plot_item
+        self.annotate = annotate
+        self.short_labels = short_labels
+        self.font_pt = font_pt
+        self.image = _ClickableImage(self.cell_clicked.emit)
+        self.plot.addItem(self.image)
+        self.plot.invertY(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        self.plot.getViewBox().setDefaultPadding(0.0)
+        for side in ("left", "bottom"):
+            ax = self.plot.getAxis(side)
+            f = QFont()
+            f.setPointSize(font_pt)
+            ax.setTickFont(f)
+        self._texts: list[pg.TextItem] = []
+        self._highlight = QGraphicsRectItem()
+        pen = QPen(QColor(230, 30, 30))
+        pen.setWidthF(0.08)
+        self._highlight.setPen(pen)
+        self._highlight.setZValue(20)
+        self._highlight.hide()
+        self.plot.addItem(self._highlight)
+        self.matrix: np.ndarray | None = None
+        self.classes: list[str] = []
+        self.levels = (0.0, 1.0)
+
+    def set_matrix(self, matrix: np.ndarray, classes: list, *, normalised: bool, title: str = "") -> None:
+        m = np.asarray(matrix, dtype=float)
+        m = np.where(np.isfinite(m), m, 0.0)
+        self.matrix = m
+        self.classes = [str(c) for c in classes]
+        n = len(self.classes)
+        vmax = 1.0 if normalised else max(1.0, float(m.max(initial=0.0)))
+        self.levels = (0.0, vmax)
+        # ImageItem indexes image[x, y]: x = predicted column, y = true row
+        self.image.setImage(m.T, levels=self.levels, autoLevels=False)
+        self.image.setColorMap(pg.colormap.get(COLORMAP))
+        self.image.setRect(QRectF(0, 0, n, n))
+        labels = [self._short(c) for c in self.classes]
+        ticks = [[(i + 0.5, lab) for i, lab in enumerate(labels)]]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.setXRange(0, n, padding=0)
+        self.plot.setYRange(0, n, padding=0)
+        if title:
+            self.plot.setTitle(title, size=f"{self.font_pt + 1}pt")
+        self._draw_numbers(m, normalised, vmax)
+        self._highlight.hide()
+
+    def _short(self, name: str) -> str:
+        return name[:4] if self.short_labels and len(name) > 5 else name
+
+    def _draw_numbers(self, m: np.ndarray, normalised: bool, vmax: float) -> None:
+        for t in self._texts:
+            self.plot.removeItem(t)
+        self._texts = []
+        n = m.shape[0]
+        if not self.annotate or n > MAX_ANNOTATED_CLASSES:
+            return
+        font = QFont()
+        font.setPointSize(self.font_pt if n <= 12 else max(6, self.font_pt - 2))
+        for r in range(n):
+            for c in range(n):
+                v = m[r, c]
+                text = (f"{v:.2f}" if v < 0.995 else "1.0") if normalised else f"{int(round(v))}"
+                if normalised and v == 0:
+                    text = "0"
+                # viridis is dark at the bottom: white ink there, black on the light upper range
+                dark = v / vmax < 0.6 if vmax > 0 else True
+                item = pg.TextItem(text, color=(255, 255, 255) if dark else (0, 0, 0), anchor=(0.5, 0.5))
+                item.setFont(font)
+                item.setPos(c + 0.5, r + 0.5)
+                item.setZValue(10)
+                self.plot.addItem(item)
+                self._texts.append(item)
+
+    def highlight(self, row: int, col: int) -> None:
+        self._highlight.setRect(QRectF(col + 0.04, row + 0.04, 0.92, 0.92))
+        self._highlight.show()
+
+    def cell_text(self, row: int, col: int) -> str:
+        idx = row * len(self.classes) + col
+        return self._texts[idx].textItem.toPlainText() if idx < len(self._texts) else ""
+
+
+class ConfusionMatrixView(QWidget):
+    """One large annotated matrix with a colour bar (Evaluation panel)."""
+
+    cell_clicked = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.plot_item = self.graphics.addPlot()
+        self.plot_item.setLabel("bottom", "predicted genre")
+        self.plot_item.setLabel("left", "true genre")
+        self.cm = ConfusionMatrixPlot(self.plot_item, annotate=True, font_pt=9)
+        self.cm.cell_clicked.connect(self._clicked)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=pg.colormap.get(COLORMAP), interactive=False,
+                                        width=15)
+        self.colorbar.setImageItem(self.cm.image, insert_in=self.plot_item)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.graphics)
+
+    def set_matrix(self, matrix: np.ndarray, classes: list, *, normalised: bool, title: str = "") -> None:
+        self.cm.set_matrix(matrix, classes, normalised=normalised, title=title)
+        self.colorbar.setLevels(self.cm.levels)
+
+    def clear(self) -> None:
+        self.cm.image.clear()
+        self.cm._draw_numbers(np.zeros((0, 0)), False, 1.0)
+        self.plot_item.setTitle("")
+
+    def _clicked(self, row: int, col: int) -> None:
+        self.cm.highlight(row, col)
+        self.cell_clicked.emit(row, col)

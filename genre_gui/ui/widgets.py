@@ -1,0 +1,158 @@
+"""Small reusable widgets: a copyable/sortable table, a progress row with ETA and Cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+
+class NumericItem(QTableWidgetItem):
+    """A table cell that sorts by its number, not its text."""
+
+    def __init__(self, value: float, text: str) -> None:
+        super().__init__(text)
+        self.value = float(value)
+        self.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        if isinstance(other, NumericItem):
+            return self.value < other.value
+        return super().__lt__(other)
+
+
+class CopyableTable(QTableWidget):
+    """Read-only table; Ctrl+C (or the context menu) copies the selection, or everything, as TSV."""
+
+    def __init__(self, headers: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(0, len(headers), parent)
+        self.setHorizontalHeaderLabels(headers)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().setVisible(False)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QAction("Copy", self)
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.triggered.connect(self.copy_selection)
+        copy_all = QAction("Copy whole table", self)
+        copy_all.triggered.connect(self.copy_all)
+        self.addAction(copy)
+        self.addAction(copy_all)
+
+    def headers(self) -> list[str]:
+        return [self.horizontalHeaderItem(c).text() for c in range(self.columnCount())]
+
+    def as_tsv(self, rows: list[int] | None = None) -> str:
+        rows = list(range(self.rowCount())) if rows is None else rows
+        lines = ["\t".join(self.headers())]
+        for r in rows:
+            cells = []
+            for c in range(self.columnCount()):
+                it = self.item(r, c)
+                cells.append("" if it is None else it.text())
+            lines.append("\t".join(cells))
+        return "\n".join(lines) + "\n"
+
+    def copy_selection(self) -> str:
+        rows = sorted({i.row() for i in self.selectedIndexes()})
+        text = self.as_tsv(rows or None)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def copy_all(self) -> str:
+        text = self.as_tsv()
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    def set_rows(self, rows: list[list]) -> None:
+        """Fill the table; numbers become sortable numeric cells (floats shown with 3 decimals)."""
+        sorting = self.isSortingEnabled()
+        self.setSortingEnabled(False)
+        self.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                self.setItem(r, c, make_item(v))
+        self.setSortingEnabled(sorting)
+
+    def append_row(self, row: list) -> int:
+        """Add one row at the end (sorting paused so it stays where it was put); returns its index."""
+        sorting = self.isSortingEnabled()
+        self.setSortingEnabled(False)
+        r = self.rowCount()
+        self.setRowCount(r + 1)
+        for c, v in enumerate(row):
+            self.setItem(r, c, make_item(v))
+        self.setSortingEnabled(sorting)
+        return r
+
+
+def make_item(v) -> QTableWidgetItem:
+    """Cell for a value: ``(sort value, text)`` tuples and numbers sort numerically."""
+    if isinstance(v, tuple):
+        return NumericItem(v[0], v[1])
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return QTableWidgetItem(str(v))
+    return NumericItem(v, f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h} h {m:02d} min" if h else (f"{m} min {s:02d} s" if m else f"{s} s")
+
+
+class ProgressRow(QWidget):
+    """Progress bar + message/ETA label + Cancel button; hidden when idle."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(True)
+        self.label = QLabel("")
+        self.label.setMinimumWidth(120)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested.emit)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.bar, 2)
+        lay.addWidget(self.label, 3)
+        lay.addWidget(self.cancel_button)
+        self.set_idle()
+
+    def start(self, message: str = "") -> None:
+        self.bar.setValue(0)
+        self.bar.setFormat("%p%")
+        self.label.setText(message)
+        self.cancel_button.setEnabled(True)
+        self.setVisible(True)
+
+    def update_progress(self, p) -> None:
+        self.bar.setValue(int(round(1000 * p.fraction)))
+        text = p.message
+        if p.eta_seconds is not None and p.done < p.total:
+            text = f"{text} · about {format_seconds(p.eta_seconds)} left"
+        self.label.setText(text)
+
+    def set_idle(self, message: str = "") -> None:
+        self.cancel_button.setEnabled(False)
+        self.label.setText(message)
+        if not message:
+            self.bar.setValue(0)

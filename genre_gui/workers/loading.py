@@ -1,0 +1,184 @@
+"""Load a dataset in a worker: feature extraction from an audio folder (with cache, progress, ETA and
+cancel), or parsing a feature CSV / MNIST IDX / NPZ, which can also take long for big files."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .base import JobCancelled, Worker
+
+
+@dataclass(frozen=True)
+class DatasetRequest:
+    """What to load. ``kind``: ``"audio_folder"``, ``"csv"``, ``"demo"`` (the bundled CSV), ``"idx"``
+    (paths = images, labels) or ``"npz"``. ``feature_set`` and ``segment_seconds`` apply to audio folders."""
+
+    kind: str
+    paths: tuple[str, ...]
+    feature_set: str = "gtzan57"
+    segment_seconds: float | None = None
+    cache_path: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadedDataset:
+    dataset: Any  # core.datasets.Dataset
+    request: DatasetRequest
+    total_seconds: float | None
+    elapsed_seconds: float
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class DatasetLoadWorker(Worker):
+    """Produces a :class:`LoadedDataset` (``finished``), or ``failed(str)`` / ``cancelled()``."""
+
+    def __init__(self, request: DatasetRequest) -> None:
+        super().__init__()
+        self.request = request
+
+    def _progress(self, done: int, total: int, message: str = "") -> None:
+        self.report_progress(done, total, message)
+
+    def work(self) -> LoadedDataset:
+        req = self.request
+        t0 = time.perf_counter()
+        warnings: list[str] = []
+        total_seconds = None
+        if req.kind == "audio_folder":
+            dataset, total_seconds, warnings = self._audio_folder(req)
+        elif req.kind in ("csv", "demo"):
+            from ..core.datasets import load_feature_csv
+
+            dataset = load_feature_csv(req.paths[0])
+            total_seconds = _csv_total_seconds(req.paths[0])
+            if req.kind == "demo":
+                n_clips = len(set(dataset.groups.tolist()))
+                dataset = dataclasses.replace(
+                    dataset, name=f"GTZAN features ({n_clips} clips, {len(dataset.classes)} genres)")
+        elif req.kind == "idx":
+            from ..core.datasets import load_idx
+
+            dataset = load_idx(req.paths[0], req.paths[1])
+        else:
+            from ..core.datasets import load_dataset
+
+            dataset = load_dataset(req.paths[0])
+        self.check_cancelled()
+        return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings))
+
+    def _audio_folder(self, req: DatasetRequest):
+        from ..core.audio_io import audio_info
+        from ..core.datasets import load_audio_folder
+
+        warnings: list[str] = []
+        cache = _open_cache(req.cache_path, warnings)
+        kwargs: dict[str, Any] = {"cache": cache, "progress": self._progress, "cancel": self.is_cancelled}
+        if req.segment_seconds:
+            kwargs["segment_seconds"] = req.segment_seconds
+        try:
+            dataset = load_audio_folder(req.paths[0], req.feature_set, **kwargs)
+        except Exception:
+            if self.is_cancelled():
+                raise JobCancelled() from None
+            raise
+        finally:
+            if cache is not None:
+                warnings.extend(getattr(cache, "warnings", []))
+                cache.close()
+        self.check_cancelled()
+        # durations from the headers only (no decoding): cheap even for thousands of files
+        total = 0.0
+        for src in dict.fromkeys(dataset.sources):
+            try:
+                info = audio_info(src)
+                total += info.frames / info.samplerate
+            except Exception:  # noqa: BLE001 - a file may vanish after extraction; its duration is unknown
+                continue
+        return dataset, total, warnings
+
+
+def _csv_total_seconds(path: str, sr: int = 22050) -> float | None:
+    """Sum of a ``length`` column (samples at librosa's 22050 Hz, as in the GTZAN tables), if present."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = [h.strip().lower() for h in next(reader)]
+            if "length" not in header:
+                return None
+            col = header.index("length")
+            total = sum(float(row[col]) for row in reader if len(row) > col)
+    except (OSError, ValueError, StopIteration, UnicodeDecodeError):
+        return None
+    return total / sr if total > 0 else None
+
+
+def _open_cache(path: str | None, warnings: list[str]):
+    """The feature cache, or None when it cannot be used (the batch then runs uncached)."""
+    if path == "":
+        return None
+    try:
+        from ..core.cache import FeatureCache
+
+        return FeatureCache(path)
+    except Exception as exc:  # noqa: BLE001 - a broken cache only costs speed
+        warnings.append(f"feature cache unavailable ({exc}); extracting without it")
+        return None
+
+
+def classify_request(paths: list[str]) -> tuple[str, tuple[str, ...]] | None:
+    """Which kind of dataset ``paths`` describe, or None when they are not a dataset (audio files)."""
+    if not paths:
+        return None
+    first = Path(paths[0])
+    if first.is_dir():
+        idx = []
+        if _listable(first):
+            idx = sorted(p for p in first.iterdir() if "idx" in p.name and p.is_file())
+        if idx:
+            pair = _idx_pair([str(p) for p in idx])
+            if pair:
+                return "idx", pair
+        return "audio_folder", (str(first),)
+    names = [str(p) for p in paths]
+    if any("idx" in Path(p).name for p in names):
+        pair = _idx_pair(names)
+        if pair:
+            return "idx", pair
+    suffix = first.suffix.lower()
+    if suffix == ".csv":
+        return "csv", (str(first),)
+    return None
+
+
+def _listable(folder: Path) -> bool:
+    try:
+        os.listdir(folder)
+        return True
+    except OSError:
+        return False
+
+
+def _idx_pair(names: list[str]) -> tuple[str, str] | None:
+    """(images, labels) for MNIST-style names; a lone file finds its sibling in the same folder."""
+    images = [n for n in names if "idx3" in Path(n).name or "images" in Path(n).name]
+    labels = [n for n in names if "idx1" in Path(n).name or "labels" in Path(n).name]
+    # prefer the training pair when a whole MNIST folder is given
+    images.sort(key=lambda n: ("train" not in Path(n).name, n))
+    labels.sort(key=lambda n: ("train" not in Path(n).name, n))
+    if images and not labels:
+        guess = images[0].replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1")
+        if guess != images[0] and os.path.exists(guess):
+            labels = [guess]
+    if labels and not images:
+        guess = labels[0].replace("labels-idx1", "images-idx3").replace("labels.idx1", "images.idx3")
+        if guess != labels[0] and os.path.exists(guess):
+            images = [guess]
+    if images and labels:
+        return images[0], labels[0]
+    return None

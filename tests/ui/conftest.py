@@ -1,0 +1,51 @@
+"""Fixtures for the GUI tests: an isolated settings file and feature cache per test, and a window."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from genre_gui.ui.settings import AppSettings  # noqa: E402
+
+
+@pytest.fixture
+def settings_path(tmp_path):
+    return tmp_path / "settings" / "genre_gui.ini"
+
+
+@pytest.fixture
+def app_settings(settings_path):
+    return AppSettings(QSettings(str(settings_path), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def make_window(qtbot, app_settings, tmp_path):
+    """Factory: ``make_window(load_defaults=True)``; windows are closed (workers joined) at teardown."""
+    from genre_gui.ui.main_window import MainWindow
+
+    made = []
+
+    def make(load_defaults: bool = True, settings: AppSettings | None = None, **kw):
+        w = MainWindow(settings or app_settings, load_defaults=load_defaults,
+                       cache_path=str(tmp_path / "cache" / "features.sqlite"), **kw)
+        qtbot.addWidget(w)
+        made.append(w)
+        w.show()
+        return w
+
+    yield make
+    for w in made:
+        w.close()
+
+
+@pytest.fixture
+def window(make_window, qtbot):
+    """A window with the demo dataset loaded."""
+    w = make_window()
+    qtbot.waitUntil(lambda: w.state.dataset is not None and not w.jobs.dataset_running, timeout=30000)
+    return w
