@@ -7,6 +7,7 @@ the cache is read and written by the calling process alone.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import sys
@@ -20,6 +21,8 @@ import numpy as np
 
 from .audio_io import MAX_SECONDS, load_audio
 from .errors import GenreGuiError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["extract_batch", "extract_file", "split_segments", "ExtractionCancelled", "ProgressCallback",
            "CancelCallback", "SAMPLE_RATE"]
@@ -112,7 +115,10 @@ def _worker(path: str, feature_set: str, segment_seconds: float | None) -> tuple
 def _pool_context() -> mp.context.BaseContext:
     # forkserver: cheap per-worker start and no copy of the caller's threads (Qt) into children
     if sys.platform.startswith("linux"):
-        return mp.get_context("forkserver")
+        ctx = mp.get_context("forkserver")
+        # the server imports the DSP stack once; every worker of every later pool forks from it warm
+        ctx.set_forkserver_preload(["genre_gui.core.batch", "genre_gui.core.features"])
+        return ctx
     return mp.get_context("spawn")
 
 
@@ -233,14 +239,25 @@ def extract_batch(
 
 
 def _run_pool(paths, todo, name, segment_seconds, n_workers, finish, cancelled, get_done, total) -> None:
-    # Bounded submission (2 per worker) so a cancel only waits for the files already in flight.
     queue = list(reversed(todo))
     restarts = 0
     while queue:
-        broken = _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelled, get_done,
-                             total)
+        broken, n_results, in_flight = _pool_round(paths, queue, name, segment_seconds, n_workers, finish,
+                                                   cancelled, get_done, total)
         if not broken:
             return
+        if n_results == 0:
+            # the pool never produced anything (it could not start, e.g. an unguarded __main__ in the
+            # caller): compute here instead; nothing points at a bad file
+            log.warning("feature worker processes failed to start; extracting in this process")
+            queue.extend(in_flight)
+            for i in reversed(queue):
+                if cancelled():
+                    raise ExtractionCancelled(get_done(), total)
+                finish(i, *_worker(paths[i], name, segment_seconds))
+            return
+        for i in in_flight:  # one of these crashed its worker; which one is unknowable
+            finish(i, False, f"{paths[i]}: the worker process died while reading it (crash or out of memory)")
         restarts += 1
         if restarts > 3:  # a pool that keeps dying: report the rest rather than loop forever
             for i in reversed(queue):
@@ -248,11 +265,14 @@ def _run_pool(paths, todo, name, segment_seconds, n_workers, finish, cancelled, 
             return
 
 
-def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelled, get_done, total) -> bool:
-    """Run until the queue is empty (False) or the pool broke (True); in-flight files of a broken pool
-    are reported as failures since one of them crashed its worker."""
+def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelled, get_done, total):
+    """Run until the queue is empty or the pool breaks.
+
+    Returns (broken, number of results received, indices in flight when it broke). Submission is
+    bounded (2 per worker) so a cancel only waits for the files already in flight.
+    """
     pending: dict[Future, int] = {}
-    broken = False
+    broken, n_results = False, 0
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context()) as ex:
         try:
             while (queue or pending) and not broken:
@@ -261,33 +281,31 @@ def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelle
                     i = queue.pop()
                     try:
                         pending[ex.submit(_worker, paths[i], name, segment_seconds)] = i
-                    except BrokenProcessPool:
+                    except (BrokenProcessPool, RuntimeError):
                         queue.append(i)
                         broken = True
                         break
                 if stop and not pending:
                     raise ExtractionCancelled(get_done(), total)
+                if broken:
+                    break
                 finished, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    i = pending.pop(fut)
                     try:
                         ok, value = fut.result()
                     except BrokenProcessPool:
                         broken = True
-                        ok, value = False, f"{paths[i]}: the worker process died (out of memory or a crash)"
+                        continue  # stays in pending: reported by the caller
                     except Exception as exc:
-                        ok, value = False, f"{paths[i]}: {type(exc).__name__}: {exc}"
-                    finish(i, ok, value)
-            if broken:
-                for i in pending.values():
-                    finish(i, False, f"{paths[i]}: the worker process died (out of memory or a crash)")
-                pending.clear()
+                        ok, value = False, f"{paths[pending[fut]]}: {type(exc).__name__}: {exc}"
+                    n_results += 1
+                    finish(pending.pop(fut), ok, value)
         except BaseException:
             for fut in pending:
                 fut.cancel()
             ex.shutdown(wait=True, cancel_futures=True)
             raise
-    return broken
+    return broken, n_results, list(pending.values())
 
 
 def _precheck(path: str) -> str | None:
