@@ -1,0 +1,135 @@
+"""Worker machinery: throttled progress, cooperative cancel, exceptions -> failed(str), joined threads.
+
+Signals cross threads into a relay QObject living in the GUI thread; the tests wait on the relay.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from genre_gui.workers.base import MAX_SIGNALS_PER_SECOND, Progress, Throttle, Worker, WorkerRegistry
+
+
+class Relay(QObject):
+    """Lives in the GUI thread; records what workers sent and in which thread it arrived."""
+
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progress: list[Progress] = []
+        self.threads: set = set()
+
+    @Slot(object)
+    def on_progress(self, p) -> None:
+        self.threads.add(QThread.currentThread())
+        self.progress.append(p)
+
+    @Slot(object)
+    def on_finished(self, r) -> None:
+        self.finished.emit(r)
+
+    @Slot(str)
+    def on_failed(self, m) -> None:
+        self.failed.emit(m)
+
+    @Slot()
+    def on_cancelled(self) -> None:
+        self.cancelled.emit()
+
+
+class Busy(Worker):
+    def __init__(self, n: int, sleep: float = 0.0, fail_at: int | None = None) -> None:
+        super().__init__()
+        self.n, self.sleep, self.fail_at = n, sleep, fail_at
+        self.thread_id = None
+
+    def work(self):
+        self.thread_id = threading.get_ident()
+        for i in range(self.n):
+            self.check_cancelled()
+            if i == self.fail_at:
+                raise RuntimeError("boom inside the worker")
+            if self.sleep:
+                time.sleep(self.sleep)
+            self.report_progress(i + 1, self.n, f"item {i + 1}")
+        return {"done": self.n}
+
+
+def _wire(worker: Worker) -> Relay:
+    relay = Relay()
+    worker.progressed.connect(relay.on_progress)
+    worker.finished.connect(relay.on_finished)
+    worker.failed.connect(relay.on_failed)
+    worker.cancelled.connect(relay.on_cancelled)
+    return relay
+
+
+@pytest.fixture
+def registry(qtbot):
+    reg = WorkerRegistry()
+    yield reg
+    assert reg.stop_all(10000)
+
+
+def test_progress_is_throttled_and_delivered_in_gui_thread(qtbot, registry):
+    w = Busy(200000)
+    relay = _wire(w)
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(relay.finished, timeout=60000) as blocker:
+        registry.start(w)
+    elapsed = time.perf_counter() - t0
+    qtbot.wait(50)
+    assert blocker.args[0] == {"done": 200000}
+    assert w.thread_id != threading.get_ident()
+    assert relay.threads == {QThread.currentThread()}
+    # <= 30 per second (+ the first and the final one)
+    assert len(relay.progress) <= MAX_SIGNALS_PER_SECOND * elapsed + 2
+    assert relay.progress[-1].done == relay.progress[-1].total == 200000
+
+
+def test_exception_becomes_failed_signal(qtbot, registry):
+    w = Busy(10, fail_at=3)
+    relay = _wire(w)
+    with qtbot.waitSignal(relay.failed, timeout=10000) as blocker:
+        registry.start(w)
+    assert "boom inside the worker" in blocker.args[0]
+
+
+def test_cancel_is_cooperative_and_quick(qtbot, registry):
+    w = Busy(100000, sleep=0.001)
+    relay = _wire(w)
+    registry.start(w)
+    qtbot.waitUntil(lambda: len(relay.progress) > 0, timeout=10000)
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(relay.cancelled, timeout=10000):
+        w.cancel()
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_stop_all_joins_every_thread(qtbot):
+    reg = WorkerRegistry()
+    workers = [Busy(100000, sleep=0.001) for _ in range(3)]
+    threads = [reg.start(w) for w in workers]
+    qtbot.wait(50)
+    assert reg.active_count == 3
+    assert reg.stop_all(10000)
+    assert all(t.isFinished() for t in threads)
+    assert reg.active_count == 0
+
+
+def test_throttle_and_eta():
+    now = [0.0]
+    th = Throttle(rate=30, clock=lambda: now[0])
+    passed = 0
+    for i in range(1000):
+        now[0] = i * 0.001  # one call per ms for one second
+        passed += th.ready()
+    assert 29 <= passed <= 31
+    assert Progress(5, 10).fraction == 0.5 and Progress(0, 0).fraction == 0.0
