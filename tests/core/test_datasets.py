@@ -302,3 +302,115 @@ def test_load_dataset_dispatch_errors(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(DatasetError, match="unknown dataset type"):
         load_dataset(tmp_path / "x.json")
+
+
+# -- audio folders (real clips in a genre layout) --------------------------------------------------
+@pytest.fixture
+def genre_tree(tmp_path, gtzan_clips_dir):
+    """tmp/genres/<genre>/<clip>.flac for 2 clips of 3 genres (symlinks to the shared clips)."""
+    root = tmp_path / "gtzan"
+    for genre in ("blues", "classical", "metal"):
+        d = root / "genres" / genre
+        d.mkdir(parents=True)
+        for src in sorted((gtzan_clips_dir / genre).glob("*.flac"))[:2]:
+            (d / src.name).symlink_to(src)
+    return root
+
+
+def _direct(paths, name="mfcc13"):
+    from genre_gui.core.audio_io import load_audio
+    from genre_gui.core.features import get_feature_set
+
+    fs = get_feature_set(name)
+    return np.stack([fs.extract(load_audio(p), 22050) for p in paths])
+
+
+def test_audio_folder_gtzan_layout(genre_tree):
+    from genre_gui.core.cache import FeatureCache
+
+    cache = FeatureCache(genre_tree.parent / "cache.sqlite")
+    calls = []
+    d = load_dataset(genre_tree, feature_set="mfcc13", cache=cache, progress=lambda *a: calls.append(a))
+    assert d.classes == ["blues", "classical", "metal"]
+    assert d.y.tolist() == ["blues"] * 2 + ["classical"] * 2 + ["metal"] * 2
+    assert d.groups.tolist()[:2] == ["blues.00000", "blues.00001"]
+    assert d.feature_set == "mfcc13" and len(d.columns) == 13
+    assert d.failures == []
+    np.testing.assert_array_equal(d.X, _direct(d.sources))
+    assert calls[-1][0] == calls[-1][1] == 6
+    assert len(cache) == 6
+
+
+def test_audio_folder_plain_label_layout_with_problems(genre_tree, tmp_path):
+    base = genre_tree / "genres"  # point at <label>/<files> directly
+    (base / "blues" / "broken.wav").write_text("not audio")
+    (base / "blues" / "notes.txt").write_text("ignored: not an audio extension")
+    (base / "empty_class").mkdir()
+    (base / "metal" / "loop").symlink_to(base / "metal")  # a symlink loop
+    (base / "metal" / "sub").mkdir()
+    (base / "metal" / "sub" / "up").symlink_to(base)  # a loop to the root
+    d = load_dataset(base, feature_set="mfcc13", n_jobs=1)
+    assert d.classes == ["blues", "classical", "metal"] and len(d) == 6
+    reasons = {p: r for p, r in d.failures}
+    broken = str(base / "blues" / "broken.wav")
+    assert broken in reasons and "not a readable audio file" in reasons[broken]
+    assert any("empty_class" in r for r in reasons.values())
+    assert any("symlink loop" in r for r in reasons.values())
+    assert not any("notes.txt" in p for p in reasons)
+
+
+def test_audio_folder_single_clip_class_warns(genre_tree):
+    base = genre_tree / "genres"
+    (base / "classical" / "classical.00001.flac").unlink()
+    d = load_dataset(genre_tree, feature_set="mfcc13", n_jobs=1)
+    assert d.classes == ["blues", "classical", "metal"]
+    assert any("classical" in r and "single clip" in r for _, r in d.failures)
+
+
+def test_audio_folder_segment_mode(genre_tree):
+    d = load_dataset(genre_tree, feature_set="mfcc13", n_jobs=2, segment_seconds=10)
+    assert len(d) == 18  # 6 clips x 3 segments of 10 s
+    assert d.groups.tolist()[:3] == ["blues.00000"] * 3
+    assert len(set(d.groups.tolist())) == 6
+
+
+def test_audio_folder_errors(tmp_path, genre_tree, gtzan_clips_dir):
+    with pytest.raises(DatasetError, match="no such file"):
+        load_dataset(tmp_path / "nothing")
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    src = sorted((gtzan_clips_dir / "blues").glob("*.flac"))[0]
+    (flat / "a.flac").symlink_to(src)
+    with pytest.raises(DatasetError, match="no class folders.*one sub-folder per class"):
+        load_dataset(flat)
+    one = tmp_path / "one" / "jazz"
+    one.mkdir(parents=True)
+    (one / "a.flac").symlink_to(src)
+    with pytest.raises(DatasetError, match="at least 2 classes"):
+        load_dataset(tmp_path / "one", feature_set="mfcc13", n_jobs=1)
+    nothing = tmp_path / "noaudio"
+    for c in ("a", "b"):
+        (nothing / c).mkdir(parents=True)
+        (nothing / c / "x.txt").write_text("x")
+    with pytest.raises(DatasetError, match="no audio files"):
+        load_dataset(nothing)
+    allbad = tmp_path / "allbad"
+    for c in ("a", "b"):
+        (allbad / c).mkdir(parents=True)
+        (allbad / c / "x.wav").write_text("x")
+    with pytest.raises(DatasetError, match="none of the 2 audio files"):
+        load_dataset(allbad, n_jobs=1)
+
+
+@pytest.mark.timeout(180)
+def test_audio_folder_of_ten_thousand_empty_files(tmp_path, gtzan_clips_dir):
+    root = tmp_path / "big"
+    for genre in ("blues", "rock"):
+        d = root / genre
+        d.mkdir(parents=True)
+        (d / f"{genre}.00000.flac").symlink_to(gtzan_clips_dir / genre / f"{genre}.00000.flac")
+    for i in range(10_000):
+        (root / "blues" / f"empty{i:05d}.wav").touch()
+    d = load_dataset(root, feature_set="mfcc13", n_jobs=2)
+    assert len(d) == 2 and d.classes == ["blues", "rock"]
+    assert sum("empty" in r for _, r in d.failures) == 10_000

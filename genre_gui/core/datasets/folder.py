@@ -57,7 +57,8 @@ def scan_audio_folder(root: str | os.PathLike) -> tuple[Path, dict[str, list[Pat
     if genres.is_dir() and not _has_audio_directly(root):
         base = genres  # GTZAN: genres/<genre>/<genre>.NNNNN.au
     try:
-        subdirs = sorted(e for e in os.scandir(base) if not e.name.startswith(".") and _is_dir(e))
+        with os.scandir(base) as it:
+            subdirs = [e for e in it if not e.name.startswith(".") and _is_dir(e)]
     except OSError as exc:
         raise DatasetError(f"{base}: cannot list the folder ({exc.strerror or exc})") from exc
     subdirs = sorted(subdirs, key=lambda e: e.name)
@@ -68,8 +69,11 @@ def scan_audio_folder(root: str | os.PathLike) -> tuple[Path, dict[str, list[Pat
     budget = [MAX_ENTRIES]
     files: dict[str, list[Path]] = {}
     notes: list[tuple[str, str]] = []
+    # every folder is visited once across all classes; the root and the class folders count as visited
+    # so a link back up (to the root or another class) is a loop, not a second copy of those files
+    seen = {_key(base)} | {_key(Path(e.path)) for e in subdirs}
     for entry in subdirs:
-        found = _walk(Path(entry.path), budget, notes)
+        found = _walk(Path(entry.path), budget, notes, seen)
         if found:
             files[entry.name] = sorted(found)
         else:
@@ -172,25 +176,34 @@ def _has_audio_directly(folder: Path) -> bool:
     return False
 
 
-def _walk(top: Path, budget: list[int], notes: list[tuple[str, str]]) -> list[Path]:
+def _key(folder: Path) -> tuple[int, int]:
+    try:
+        st = folder.stat()
+    except OSError:
+        return (-1, id(folder))
+    return (st.st_dev, st.st_ino)
+
+
+def _walk(top: Path, budget: list[int], notes: list[tuple[str, str]], seen: set) -> list[Path]:
     """Audio files under ``top`` (recursively), visiting each real folder once."""
     found: list[Path] = []
-    seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, int]] = [(top, 0)]
     while stack and budget[0] > 0:
         folder, depth = stack.pop()
+        if depth > 0:
+            try:
+                st = folder.stat()
+            except OSError as exc:
+                notes.append((str(folder), f"cannot open the folder ({exc.strerror or exc})"))
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                notes.append((str(folder), "warning: skipped a folder reached twice (a symlink loop)"))
+                continue
+            seen.add(key)
         try:
-            st = folder.stat()
-        except OSError as exc:
-            notes.append((str(folder), f"cannot open the folder ({exc.strerror or exc})"))
-            continue
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            notes.append((str(folder), "warning: skipped a folder reached twice (a symlink loop)"))
-            continue
-        seen.add(key)
-        try:
-            entries = list(os.scandir(folder))
+            with os.scandir(folder) as it:
+                entries = list(it)
         except OSError as exc:
             notes.append((str(folder), f"cannot list the folder ({exc.strerror or exc})"))
             continue
