@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 
-class TrainingInterrupted(Exception):
+class TrainingInterrupted(Exception):  # noqa: N818 - contract name
     """Raise from a training callback to stop training; the estimator keeps its last completed epoch."""
 
 

@@ -1,0 +1,292 @@
+"""k-nearest-neighbour classifier (brute force, chunked GEMM), with scikit-learn's tie-breaking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ._common import check_predict_input, check_validation, check_X_y
+from ._knn_ties import openmp_threads, sklearn_k_nearest, thread_ranges
+from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
+
+METRICS = ("euclidean", "cosine")
+WEIGHTS = ("uniform", "distance")
+# bytes of working memory per (query row x training row) in one chunk: the float64 distance, its
+# partitioned copy and a boolean mask
+_BYTES_PER_PAIR = 17
+
+
+class KNeighborsClassifier(BaseClassifier):
+    """Vote among the ``n_neighbors`` closest training rows.
+
+    Distances are computed for blocks of query rows at once: squared Euclidean distances as
+    ``||a||^2 - 2 a.b + ||b||^2`` with one matrix product (summed in the same order as
+    scikit-learn's brute-force search, in float64), cosine distances as ``1 - a.b / (|a| |b|)``.
+    Blocks are sized so the working memory stays under ``chunk_mb`` megabytes.
+
+    Ties follow scikit-learn's ``KNeighborsClassifier(algorithm="brute")``: when training rows at
+    exactly the same distance compete for the last places, the ones its heap-based search keeps are
+    kept (see :mod:`._knn_ties`); neighbours are listed by (distance, index); a tied vote goes to the
+    class that comes first in ``classes_``. The validation sweep over k reuses the k_max nearest and
+    takes their first k, which can differ from a separate k-neighbour search only in such ties.
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Number of neighbours that vote.
+    weights : {"uniform", "distance"}
+        ``"distance"`` weighs each vote by 1 / distance; a query that coincides with training
+        rows takes the vote of those rows only (as scikit-learn does).
+    metric : {"euclidean", "cosine"}
+    k_max : int
+        With validation data, ``fit`` reports the validation accuracy of every k in 1..k_max through
+        the callback (``epoch`` = k) and stores it in ``val_accuracy_curve_``.
+    chunk_mb : float
+        Working-memory budget of one block of queries, in megabytes.
+
+    Attributes
+    ----------
+    classes_, X_fit_, y_fit_ (class index of every training row), loss_curve_ (always empty: k-NN has
+    no loss), val_accuracy_curve_ (accuracy for k = 1..n_iter_), n_iter_ (number of k values
+    evaluated on validation data, 0 without).
+    """
+
+    name = "knn"
+    _fitted_attrs = ("classes_", "X_fit_", "y_fit_", "loss_curve_", "val_accuracy_curve_")
+
+    def __init__(
+        self,
+        n_neighbors: int = 5,
+        weights: str = "uniform",
+        metric: str = "euclidean",
+        k_max: int = 25,
+        chunk_mb: float = 256.0,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.metric = metric
+        self.k_max = k_max
+        self.chunk_mb = chunk_mb
+
+    @property
+    def n_features_in_(self) -> int:
+        return int(self.X_fit_.shape[1])
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        X_val: Any = None,
+        y_val: Any = None,
+        callback: TrainingCallback | None = None,
+    ) -> KNeighborsClassifier:
+        """Store the training set; with ``X_val``/``y_val`` report validation accuracy for k = 1..k_max.
+
+        Raising :class:`TrainingInterrupted` from ``callback`` stops the k sweep; the model stays usable.
+        """
+        self._check_params()
+        X, y_idx, classes = check_X_y(X, y)
+        val = check_validation(X_val, y_val, X.shape[1], classes)
+        self.classes_ = classes
+        self.X_fit_ = np.ascontiguousarray(X)
+        self.y_fit_ = y_idx
+        self._prepare()
+        self.loss_curve_ = np.empty(0)
+        self.val_accuracy_curve_ = np.empty(0)
+        self.n_iter_ = 0
+        self.interrupted_ = False
+        if val is not None:
+            self._sweep_k(val[0], val[1], callback)
+        return self
+
+    def kneighbors(self, X: Any, n_neighbors: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices of the nearest training rows, nearest first (ties: lower index first).
+
+        Ties at the k-th place are resolved as scikit-learn's ``kneighbors`` resolves them.
+
+        Returns
+        -------
+        dist : ndarray (n_queries, n_neighbors)
+            Euclidean (not squared) or cosine distances.
+        ind : ndarray (n_queries, n_neighbors)
+            Row indices into the training set.
+        """
+        X = check_predict_input(self, X, "X_fit_")
+        k = self._effective_k(n_neighbors)
+        dist = np.empty((X.shape[0], k))
+        ind = np.empty((X.shape[0], k), dtype=np.intp)
+        for start, stop, d, i in self._neighbour_blocks(X, k):
+            dist[start:stop], ind[start:stop] = d, i
+        if self.metric == "euclidean":
+            np.sqrt(dist, out=dist)
+        return dist, ind
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Share of the (weighted) votes of each class, columns in ``classes_`` order."""
+        X = check_predict_input(self, X, "X_fit_")
+        k = self._effective_k(None)
+        out = np.empty((X.shape[0], self.classes_.shape[0]))
+        for start, stop, d, i in self._neighbour_blocks(X, k, self._uniform_on_x()):
+            votes = self._votes(d, i)
+            out[start:stop] = votes / votes.sum(axis=1, keepdims=True)
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Majority (or weighted-majority) class; a tie goes to the first class in ``classes_``."""
+        X = check_predict_input(self, X, "X_fit_")
+        k = self._effective_k(None)
+        out = np.empty(X.shape[0], dtype=np.intp)
+        for start, stop, d, i in self._neighbour_blocks(X, k, self._uniform_on_x()):
+            out[start:stop] = np.argmax(self._votes(d, i), axis=1)
+        return self.classes_[out]
+
+    # -- internals -------------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        if int(self.n_neighbors) < 1:
+            raise ValueError(f"n_neighbors must be >= 1, got {self.n_neighbors!r}")
+        if self.weights not in WEIGHTS:
+            raise ValueError(f"weights must be one of {WEIGHTS}, got {self.weights!r}")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
+        if int(self.k_max) < 1:
+            raise ValueError(f"k_max must be >= 1, got {self.k_max!r}")
+        if not self.chunk_mb > 0:
+            raise ValueError(f"chunk_mb must be > 0, got {self.chunk_mb!r}")
+
+    def _uniform_on_x(self) -> bool | None:
+        # scikit-learn's uniform-weight prediction forces the "parallel on X" search
+        return True if self.weights == "uniform" else None
+
+    def _effective_k(self, n_neighbors: int | None) -> int:
+        k = int(self.n_neighbors if n_neighbors is None else n_neighbors)
+        n_fit = self.X_fit_.shape[0]
+        if not 1 <= k <= n_fit:
+            raise ValueError(f"n_neighbors={k} must be between 1 and the {n_fit} training rows")
+        return k
+
+    def _prepare(self) -> None:
+        """Per-training-set terms reused by every query (after fit or after loading a model file)."""
+        X = self.X_fit_
+        if self.metric == "euclidean":
+            self._fit_norms = np.einsum("ij,ij->i", X, X)
+            self._fit_T = X
+        else:
+            norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+            # zero rows stay zero (distance 1 to everything), as in scikit-learn's normalize()
+            norms[norms == 0] = 1.0
+            self._fit_T = X / norms[:, None]
+        self._prepared_for = id(self.X_fit_)
+
+    def _distances(self, Xc: np.ndarray) -> np.ndarray:
+        if getattr(self, "_prepared_for", None) != id(self.X_fit_):
+            self._prepare()
+        if self.metric == "euclidean":
+            D = Xc @ self._fit_T.T
+            D *= -2.0
+            D += np.einsum("ij,ij->i", Xc, Xc)[:, None]
+            D += self._fit_norms[None, :]
+            np.maximum(D, 0.0, out=D)
+            return D
+        norms = np.sqrt(np.einsum("ij,ij->i", Xc, Xc))
+        norms[norms == 0] = 1.0
+        D = (Xc / norms[:, None]) @ self._fit_T.T
+        np.subtract(1.0, D, out=D)
+        np.maximum(D, 0.0, out=D)
+        return D
+
+    def _neighbour_blocks(
+        self, X: np.ndarray, k: int, parallel_on_x: bool | None = None
+    ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
+        """Yield (start, stop, distances, indices) of the k nearest rows for blocks of queries.
+
+        Distances are squared for the Euclidean metric. Neighbours are ordered by (distance, index).
+        ``parallel_on_x`` names the scikit-learn search strategy whose tie-breaking is reproduced
+        (True for its uniform-weight ``predict``/``predict_proba``, None for its "auto").
+        """
+        n_fit = self.X_fit_.shape[0]
+        ranges = thread_ranges(X.shape[0], n_fit, parallel_on_x, openmp_threads())
+        rows_per_block = max(1, int(self.chunk_mb * 1e6 // (n_fit * _BYTES_PER_PAIR + 8 * X.shape[1])))
+        for start in range(0, X.shape[0], rows_per_block):
+            stop = min(start + rows_per_block, X.shape[0])
+            D = self._distances(X[start:stop])
+            ind = _k_nearest(D, k, ranges)
+            dist = np.take_along_axis(D, ind, axis=1)
+            yield start, stop, dist, ind
+
+    def _weights_of(self, dist: np.ndarray) -> np.ndarray | None:
+        if self.weights == "uniform":
+            return None
+        d = np.sqrt(dist) if self.metric == "euclidean" else dist
+        with np.errstate(divide="ignore"):
+            w = 1.0 / d
+        inf = np.isinf(w)
+        exact = inf.any(axis=1)
+        # a query that coincides with training rows takes only their votes (scikit-learn's rule)
+        w[exact] = inf[exact]
+        return w
+
+    def _votes(self, dist: np.ndarray, ind: np.ndarray) -> np.ndarray:
+        n_classes = self.classes_.shape[0]
+        labels = self.y_fit_[ind]
+        rows = np.arange(ind.shape[0])
+        votes = np.zeros((ind.shape[0], n_classes))
+        w = self._weights_of(dist)
+        # one pass per neighbour rank (k passes), adding the weights in nearest-first order
+        for j in range(ind.shape[1]):
+            votes[rows, labels[:, j]] += 1.0 if w is None else w[:, j]
+        return votes
+
+    def _sweep_k(self, Xv: np.ndarray, yv: np.ndarray, callback: TrainingCallback | None) -> None:
+        """Validation accuracy for every k in 1..k_max from one neighbour search with k_max."""
+        k_max = min(int(self.k_max), self.X_fit_.shape[0])
+        correct = np.zeros(k_max)
+        for start, stop, dist, ind in self._neighbour_blocks(Xv, k_max):
+            labels = self.y_fit_[ind]
+            rows = np.arange(ind.shape[0])
+            # zero distances sort first, so the weights of the first k neighbours are exactly the
+            # weights a k-neighbour model would compute: the votes can be accumulated k by k
+            w = self._weights_of(dist)
+            votes = np.zeros((ind.shape[0], self.classes_.shape[0]))
+            for k in range(1, k_max + 1):
+                votes[rows, labels[:, k - 1]] += 1.0 if w is None else w[:, k - 1]
+                correct[k - 1] += np.count_nonzero(np.argmax(votes, axis=1) == yv[start:stop])
+        accuracy = correct / Xv.shape[0]
+        for k in range(1, k_max + 1):
+            self.val_accuracy_curve_ = accuracy[:k].copy()
+            self.n_iter_ = k
+            if callback is None:
+                continue
+            event = TrainingEvent(
+                model=self.name, epoch=k, n_epochs=k_max, train_loss=None, val_loss=None,
+                val_accuracy=float(accuracy[k - 1]), extra={"k": k},
+            )
+            try:
+                callback(event)
+            except TrainingInterrupted:
+                self.interrupted_ = True
+                return
+
+
+def _k_nearest(D: np.ndarray, k: int, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """Column indices of the k smallest entries of every row, ordered by (value, column).
+
+    Which of several equal values straddling the k-th place are kept is decided as scikit-learn's
+    heap does (see :mod:`._knn_ties`); only such rows pay for the replay.
+    """
+    n = D.shape[1]
+    if k >= n:
+        return np.argsort(D, axis=1, kind="stable")[:, :k]
+    kth = np.partition(D, k - 1, axis=1)[:, k - 1]
+    selected = D <= kth[:, None]
+    counts = np.count_nonzero(selected, axis=1)
+    for r in np.flatnonzero(counts != k):
+        selected[r] = False
+        selected[r, sklearn_k_nearest(D[r], k, ranges)] = True
+    # nonzero walks row by row in column order: exactly k columns per row, ascending
+    cols = np.nonzero(selected)[1].reshape(D.shape[0], k)
+    vals = np.take_along_axis(D, cols, axis=1)
+    order = np.argsort(vals, axis=1, kind="stable")
+    return np.take_along_axis(cols, order, axis=1)
