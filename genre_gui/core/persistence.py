@@ -135,16 +135,19 @@ def _to_header_and_arrays(p: Pipeline, dest: Path) -> tuple[dict, dict[str, np.n
         arrays["scaler__mean_"] = np.asarray(p.scaler.mean_, dtype=np.float64)
         arrays["scaler__scale_"] = np.asarray(p.scaler.scale_, dtype=np.float64)
     fs_version = None
-    if p.feature_set:
+    if p.feature_set:  # "" and None both mean "not from audio features"
         from .features import get_feature_set
 
-        fs_version = int(get_feature_set(p.feature_set).version)
+        try:
+            fs_version = int(get_feature_set(p.feature_set).version)
+        except FeatureError as exc:
+            raise ModelFileError(f"{dest}: cannot save: {exc}") from exc
     classes = [c.item() if isinstance(c, np.generic) else c for c in p.classes]
     header = {
         "magic": MAGIC,
         "format_version": FORMAT_VERSION,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "feature_set": {"name": p.feature_set, "version": fs_version},
+        "feature_set": {"name": p.feature_set or None, "version": fs_version},
         "classes": classes,
         "n_features": p.n_features,
         "scaler": scaler_type,
@@ -226,9 +229,6 @@ def load_pipeline(path: str | os.PathLike) -> Pipeline:
             raise bad("scaler__scale_ has zero or negative entries")
         scaler = StandardScaler()
         scaler.mean_, scaler.scale_ = mean, scale
-        if hasattr(scaler, "var_") or "var_" in getattr(StandardScaler, "_fitted_attrs", ()):
-            scaler.var_ = scale**2
-        scaler.n_features_in_ = n_features
     model = _restore_model(p, h["model"], arrays)
     classes = h["classes"]
     model_classes = np.asarray(model.classes_).tolist()
