@@ -414,3 +414,29 @@ def test_audio_folder_of_ten_thousand_empty_files(tmp_path, gtzan_clips_dir):
     d = load_dataset(root, feature_set="mfcc13", n_jobs=2)
     assert len(d) == 2 and d.classes == ["blues", "rock"]
     assert sum("empty" in r for _, r in d.failures) == 10_000
+
+
+def test_non_utf8_file_names_survive_extraction_and_saving(tmp_path, gtzan_clips_dir):
+    root = tmp_path / "music"
+    for g in ("blues", "rock"):
+        (root / g).mkdir(parents=True)
+        src = gtzan_clips_dir / g / f"{g}.00000.flac"
+        odd = os.path.join(os.fsencode(root / g), b"caf\xe9 \xff" + g.encode() + b".flac")
+        os.symlink(src, odd)
+    d = load_dataset(root, feature_set="mfcc13", n_jobs=1)
+    assert len(d) == 2 and not [r for _, r in d.failures if not r.startswith("warning:")]
+    save_feature_csv(d, tmp_path / "out.csv")
+    back = load_feature_csv(tmp_path / "out.csv")
+    np.testing.assert_allclose(back.X, d.X, rtol=1e-15)
+    assert "\\xe9" in back.sources[0]
+    save_npz(d, tmp_path / "out.npz")
+    assert load_npz(tmp_path / "out.npz").sources == d.sources
+
+
+def test_saving_into_a_missing_folder_is_a_dataset_error(tmp_path, small_csv):
+    header, rows = small_csv
+    d = load_feature_csv(_write(tmp_path / "in.csv", header, rows))
+    with pytest.raises(DatasetError, match="cannot write"):
+        save_feature_csv(d, tmp_path / "no" / "x.csv")
+    with pytest.raises(DatasetError, match="cannot write"):
+        save_npz(d, tmp_path / "no" / "x.npz")

@@ -122,7 +122,11 @@ def save_feature_csv(dataset: Dataset, path: str | os.PathLike) -> None:
     w.writerow(["filename", *dataset.columns, "label"])
     for src, row, lab in zip(dataset.sources, dataset.X, dataset.y):
         w.writerow([Path(str(src)).name, *(repr(float(v)) for v in row), lab])
-    atomic_write(path, buf.getvalue().encode("utf-8"))
+    try:
+        # file names that are not valid UTF-8 (surrogate escapes) are written as visible \x escapes
+        atomic_write(path, buf.getvalue().encode("utf-8", errors="backslashreplace"))
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
 # -- helpers ------------------------------------------------------------------------------------------

@@ -97,7 +97,10 @@ def save_npz(dataset: Dataset, path: str | os.PathLike) -> None:
         groups=np.asarray(dataset.groups, dtype=str), columns=np.array(dataset.columns, dtype=str),
         sources=np.array([str(s) for s in dataset.sources], dtype=str), **extra,
     )
-    atomic_write(path, buf.getvalue())
+    try:
+        atomic_write(path, buf.getvalue())
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot write ({exc.strerror or exc})") from exc
 
 
 def _read_arrays(p: Path) -> dict[str, np.ndarray]:
