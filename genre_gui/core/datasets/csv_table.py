@@ -121,12 +121,16 @@ def save_feature_csv(dataset: Dataset, path: str | os.PathLike) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["filename", *dataset.columns, "label"])
     for src, row, lab in zip(dataset.sources, dataset.X, dataset.y):
-        w.writerow([Path(str(src)).name, *(repr(float(v)) for v in row), lab])
+        w.writerow([_printable(Path(str(src)).name), *(repr(float(v)) for v in row), lab])
     try:
-        # file names that are not valid UTF-8 (surrogate escapes) are written as visible \x escapes
         atomic_write(path, buf.getvalue().encode("utf-8", errors="backslashreplace"))
     except OSError as exc:
         raise DatasetError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _printable(name: str) -> str:
+    """A file name that was not valid UTF-8 (surrogate escapes) with its odd bytes as visible ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 # -- helpers ------------------------------------------------------------------------------------------
