@@ -269,6 +269,11 @@ class FeatureCache:
                        f"aside ({exc.strerror or exc})")
 
     def _degrade(self, reason: str) -> None:
+        if "locked" in reason or "busy" in reason:
+            # another process (a second app window, the CLI) holds the lock: skip this entry only
+            if not any("locked" in w for w in self.warnings):
+                self._warn(f"feature cache {self.path}: {reason}; some entries were not cached")
+            return
         self._warn(f"feature cache {self.path}: {reason}; continuing without the cache")
         self.close()
 

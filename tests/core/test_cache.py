@@ -155,3 +155,20 @@ def test_threads_share_one_cache(tmp_path):
     for th in threads:
         th.join()
     assert errors == [] and len(cache) == 200
+
+
+def test_a_lock_held_by_another_process_skips_entries_but_keeps_the_cache(tmp_path):
+    path = tmp_path / "c.sqlite"
+    cache = FeatureCache(path)
+    cache.put("a", "fs", 1, np.ones(2))
+    other = sqlite3.connect(path, timeout=0)
+    other.execute("BEGIN EXCLUSIVE")  # as a second process writing would
+    cache._conn.execute("PRAGMA busy_timeout=50")
+    try:
+        cache.put("b", "fs", 1, np.ones(2))  # must neither raise nor disable the cache
+        assert cache.enabled and any("locked" in w for w in cache.warnings)
+    finally:
+        other.rollback()
+        other.close()
+    cache.put("c", "fs", 1, np.ones(2))
+    assert cache.get("c", "fs", 1) is not None and cache.get("a", "fs", 1) is not None
