@@ -10,37 +10,51 @@ from .. import spectral
 KERNEL = 31
 
 
-def median_along_rows(X: np.ndarray, size: int) -> np.ndarray:
+def median_along_rows(X: np.ndarray, size: int, *, transpose: bool = False) -> np.ndarray:
     """``scipy.ndimage.median_filter(X, size=(1, size), mode="reflect")``, an order of magnitude faster.
 
     SciPy only takes its fast 1-D rank-filter path for 1-D input, so the rows are laid end to end, each
     padded with its own mirror image (exactly what mode "reflect" would read), and filtered in one call.
-    The windows never cross into a neighbouring row, so the result is identical.
+    The windows never cross into a neighbouring row, so the result is identical. The filter runs on
+    float64 (SciPy's 1-D rank filter is markedly faster on it than on float32); a median is one of its
+    inputs, so casting back is exact. With ``transpose=True`` the result comes back as a C-contiguous
+    transpose (saves a copy when the caller works in the other layout).
     """
     half = size // 2
     n_rows, n_cols = X.shape
     if n_cols <= 2 * size:
         # Short rows (clips of a fraction of a second): the 2-D call is cheap and exact for any length.
-        return median_filter(X, size=(1, size), mode="reflect")
-    padded = np.empty((n_rows, n_cols + 2 * half), dtype=X.dtype)
+        out = median_filter(X, size=(1, size), mode="reflect")
+        return np.ascontiguousarray(out.T) if transpose else out
+    padded = np.empty((n_rows, n_cols + 2 * half), dtype=np.float64)
     padded[:, half : half + n_cols] = X
     padded[:, :half] = X[:, half - 1 :: -1]  # "symmetric": the edge sample is repeated
     padded[:, half + n_cols :] = X[:, : n_cols - half - 1 : -1]
     filtered = median_filter(padded.reshape(-1), size=size, mode="reflect")
-    return filtered.reshape(padded.shape)[:, half : half + n_cols]
+    core = filtered.reshape(padded.shape)[:, half : half + n_cols]
+    if transpose:
+        return np.ascontiguousarray(core.T, dtype=X.dtype)
+    return core.astype(X.dtype)
 
 
 def harmonic_mask(harm: np.ndarray, perc: np.ndarray) -> np.ndarray:
-    """Soft mask ``harm**2 / (harm**2 + perc**2)``; 0.5 where both are zero (``librosa.util.softmask``).
+    """Soft mask ``harm**2 / (harm**2 + perc**2)``, 0.5 where both are zero, as ``librosa.util.softmask``.
 
-    Computed in float64 so squares of tiny magnitudes neither underflow nor lose precision; the
-    percussive mask is its complement.
+    Both are first divided by their maximum (so the squares cannot overflow), in their own float type.
+    The percussive mask is the complement.
     """
-    h2 = np.square(harm, dtype=np.float64)
-    total = h2 + np.square(perc, dtype=np.float64)
-    mask = np.full(h2.shape, 0.5, dtype=np.float32)
-    np.divide(h2, total, out=mask, where=total > 0, casting="unsafe")
-    return mask
+    Z = np.maximum(harm, perc)
+    bad = Z < np.finfo(Z.dtype).tiny
+    Z[bad] = 1
+    h = harm / Z
+    h *= h
+    p = perc / Z
+    p *= p
+    p += h  # >= 1 wherever Z was not tiny
+    p[bad] = 1.0  # both zero there: avoid 0/0, the mask is set to 0.5 below
+    h /= p
+    h[bad] = 0.5
+    return h
 
 
 def hpss_signals(D: np.ndarray, magnitude: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +66,10 @@ def hpss_signals(D: np.ndarray, magnitude: np.ndarray, y: np.ndarray) -> tuple[n
     (centred frames, zero padding), so the percussive part is ``y`` minus the harmonic part: one iSTFT
     instead of two, differing from librosa only by float rounding (~1e-7).
     """
-    harm = median_along_rows(np.ascontiguousarray(magnitude), KERNEL)
-    perc = median_along_rows(np.ascontiguousarray(magnitude.T), KERNEL).T
-    y_harm = spectral.istft(D * harmonic_mask(harm, perc), length=len(y))
+    # Work on (frames, bins) arrays: that is the STFT's memory layout (each frame contiguous).
+    mag_t = magnitude.T
+    perc_t = median_along_rows(np.ascontiguousarray(mag_t), KERNEL)
+    harm_t = median_along_rows(magnitude, KERNEL, transpose=True)
+    mask_t = harmonic_mask(harm_t, perc_t)
+    y_harm = spectral.istft((D.T * mask_t).T, length=len(y))
     return y_harm, y - y_harm

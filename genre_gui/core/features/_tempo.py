@@ -32,13 +32,14 @@ def tempogram_mean(onset_env: np.ndarray, win_length: int) -> np.ndarray:
     n = len(onset_env)
     half = win_length // 2
     padded = np.pad(onset_env, (half, half), mode="linear_ramp", end_values=(0, 0))
-    frames = spectral.frame(padded, win_length, 1)[:, :n] * spectral.get_window("hann", win_length)[:, None]
+    # one row per frame (contiguous), so both FFTs run along the fast axis
+    frames = spectral.frame(padded, win_length, 1).T[:n] * spectral.get_window("hann", win_length)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
-    spec = scipy.fft.rfft(frames, n=n_pad, axis=0)
-    autocorr = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=0)[:win_length]
-    peak = np.max(np.abs(autocorr), axis=0, keepdims=True)
+    spec = scipy.fft.rfft(frames, n=n_pad, axis=-1)
+    autocorr = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=-1)[:, :win_length]
+    peak = np.max(np.abs(autocorr), axis=1, keepdims=True)
     peak[peak < spectral.tiny(autocorr)] = 1.0  # a silent stretch has no periodicity: leave it at zero
-    return np.mean(autocorr / peak, axis=1)
+    return np.mean(autocorr / peak, axis=0)
 
 
 def tempo(onset_env: np.ndarray, sr: int, hop_length: int) -> float:

@@ -18,6 +18,7 @@ from ._spectro import HOP, N_FFT, mel_db, mfcc
 from ._tempo import onset_strength, tempo
 
 N_MFCC = 20
+assert N_FFT % HOP == 0, "rms sums whole hop blocks per frame"
 ROLL_PERCENT = 0.85
 #: |x| at or below this counts as zero for zero crossings (librosa's default threshold)
 ZC_THRESHOLD = 1e-10
@@ -37,14 +38,18 @@ def _mean_var(x: np.ndarray) -> tuple[float, float]:
 
 
 def rms(y: np.ndarray) -> np.ndarray:
-    """Frame RMS over centred, zero-padded frames (``librosa.feature.rms``), from a running sum."""
-    padded = np.zeros(len(y) + 2 * (N_FFT // 2), dtype=np.float64)
+    """Frame RMS over centred, zero-padded frames (``librosa.feature.rms``).
+
+    A frame is N_FFT // HOP consecutive hop-sized blocks, so the per-block energies are summed once and
+    each frame adds up its blocks (float64, no float32 rounding of long sums).
+    """
+    n_frames = 1 + len(y) // HOP
+    blocks_per_frame = N_FFT // HOP
+    padded = np.zeros(HOP * (n_frames + blocks_per_frame - 1), dtype=np.float64)
     padded[N_FFT // 2 : N_FFT // 2 + len(y)] = y
-    csum = np.concatenate([[0.0], np.cumsum(padded**2)])
-    n_frames = 1 + (len(padded) - N_FFT) // HOP
-    starts = np.arange(n_frames) * HOP
-    power = (csum[starts + N_FFT] - csum[starts]) / N_FFT
-    return np.sqrt(np.maximum(power, 0.0))
+    energy = np.einsum("bi,bi->b", *(padded.reshape(-1, HOP),) * 2)
+    power = sum(energy[k : k + n_frames] for k in range(blocks_per_frame)) / N_FFT
+    return np.sqrt(power)
 
 
 def zero_crossing_rate(y: np.ndarray) -> np.ndarray:
@@ -69,15 +74,17 @@ def spectral_shape(S: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.n
     rather than from a frequency-deviation matrix: ``bw**2 = m2/m0 - centroid**2``.
     """
     freqs = spectral.fft_frequencies(sr, N_FFT)
-    moments = np.stack([np.ones_like(freqs), freqs, freqs**2]) @ S.astype(np.float64)
-    m0 = moments[0]
+    S_t = S.T  # (frames, bins): the STFT's memory layout, rows contiguous
+    moments = S_t.astype(np.float64) @ np.stack([np.ones_like(freqs), freqs, freqs**2], axis=1)
+    m0 = moments[:, 0]
     m0[m0 < spectral.tiny(S)] = 1.0  # silent frames: centroid and bandwidth 0, not 0/0
-    centroid = moments[1] / m0
-    bandwidth = np.sqrt(np.maximum(moments[2] / m0 - centroid**2, 0.0))
+    centroid = moments[:, 1] / m0
+    bandwidth = np.sqrt(np.maximum(moments[:, 2] / m0 - centroid**2, 0.0))
     # float32 running sum like librosa, so the threshold crossing falls on the same bin
-    energy = np.cumsum(S, axis=0)
-    threshold = ROLL_PERCENT * energy[-1]
-    rolloff = freqs[np.argmax(energy >= threshold, axis=0)]
+    energy = np.cumsum(S_t, axis=1)
+    threshold = ROLL_PERCENT * energy[:, -1:]
+    # energy is non-decreasing: the first bin reaching the threshold is the count of bins below it
+    rolloff = freqs[np.count_nonzero(energy < threshold, axis=1)]
     return centroid, bandwidth, rolloff
 
 
