@@ -187,3 +187,22 @@ def test_gtzan57_tuning_estimate_follows_detuned_input():
         chroma = librosa.feature.chroma_stft(y=y, sr=SR)
     assert ours[0] == pytest.approx(float(np.mean(chroma)), rel=1e-5)
     assert ours[1] == pytest.approx(float(np.var(chroma)), rel=1e-4)
+
+
+@pytest.mark.parametrize("chunk", [1 << 22, 1000, 1])
+@pytest.mark.parametrize("shape", [(1025, 400), (7, 100), (300, 40), (5, 1025), (1025, 5)])
+def test_row_median_equals_scipy_median_filter(monkeypatch, shape, chunk):
+    """The flattened 1-D median path (HPSS speed-up) must equal SciPy's 2-D median filter exactly."""
+    from scipy.ndimage import median_filter
+
+    from genre_gui.core.features import _hpss
+
+    monkeypatch.setattr(_hpss, "_CHUNK_ELEMENTS", chunk)
+    rng = np.random.default_rng(1)
+    X = rng.random(shape).astype(np.float32)
+    X[X < 0.3] = 0.0  # ties, as in real spectrograms
+    ref = median_filter(X, size=(1, 31), mode="reflect")
+    np.testing.assert_array_equal(_hpss.median_along_rows(X, 31), ref)
+    t = _hpss.median_along_rows(X, 31, transpose=True)
+    assert t.flags.c_contiguous
+    np.testing.assert_array_equal(t, ref.T)

@@ -8,6 +8,8 @@ from scipy.ndimage import median_filter
 from .. import spectral
 
 KERNEL = 31
+#: float64 elements filtered per call (32 MB): large enough to amortise the call, small enough to cache
+_CHUNK_ELEMENTS = 1 << 22
 
 
 def median_along_rows(X: np.ndarray, size: int, *, transpose: bool = False) -> np.ndarray:
@@ -26,15 +28,23 @@ def median_along_rows(X: np.ndarray, size: int, *, transpose: bool = False) -> n
         # Short rows (clips of a fraction of a second): the 2-D call is cheap and exact for any length.
         out = median_filter(X, size=(1, size), mode="reflect")
         return np.ascontiguousarray(out.T) if transpose else out
-    padded = np.empty((n_rows, n_cols + 2 * half), dtype=np.float64)
-    padded[:, half : half + n_cols] = X
-    padded[:, :half] = X[:, half - 1 :: -1]  # "symmetric": the edge sample is repeated
-    padded[:, half + n_cols :] = X[:, : n_cols - half - 1 : -1]
-    filtered = median_filter(padded.reshape(-1), size=size, mode="reflect")
-    core = filtered.reshape(padded.shape)[:, half : half + n_cols]
-    if transpose:
-        return np.ascontiguousarray(core.T, dtype=X.dtype)
-    return core.astype(X.dtype)
+    out = np.empty((n_cols, n_rows) if transpose else (n_rows, n_cols), dtype=X.dtype)
+    # Bounded float64 scratch (a 20-minute song would otherwise need ~1 GB at once).
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // (n_cols + 2 * half))
+    for r0 in range(0, n_rows, rows_per_chunk):
+        r1 = min(r0 + rows_per_chunk, n_rows)
+        block = X[r0:r1]
+        padded = np.empty((r1 - r0, n_cols + 2 * half), dtype=np.float64)
+        padded[:, half : half + n_cols] = block
+        padded[:, :half] = block[:, half - 1 :: -1]  # "symmetric": the edge sample is repeated
+        padded[:, half + n_cols :] = block[:, : n_cols - half - 1 : -1]
+        filtered = median_filter(padded.reshape(-1), size=size, mode="reflect")
+        core = filtered.reshape(padded.shape)[:, half : half + n_cols]
+        if transpose:
+            out[:, r0:r1] = core.T
+        else:
+            out[r0:r1] = core
+    return out
 
 
 def harmonic_mask(harm: np.ndarray, perc: np.ndarray) -> np.ndarray:
