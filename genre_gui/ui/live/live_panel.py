@@ -92,6 +92,10 @@ class LivePanel(QWidget):
         self.error_text = ""
 
         self.classifier = LiveClassifier(self)
+        # a widget deleted without shutdown() (a closed dock, a test) must still join the thread: a running
+        # QThread destroyed with its owner aborts the process. destroyed fires before children are deleted.
+        classifier = self.classifier
+        self.destroyed.connect(lambda *_: classifier.shutdown())
         self.classifier.classified.connect(self._on_live_prediction)
         self.classifier.clip_classified.connect(self._on_clip_prediction)
         self.classifier.failed.connect(self._on_classifier_failed)
@@ -391,6 +395,10 @@ class LivePanel(QWidget):
                 stream.close()
         if self._probe_thread is not None:
             self._probe_thread.join(timeout=3.0)
+
+    def closeEvent(self, event: Any) -> None:
+        self.shutdown()
+        super().closeEvent(event)
 
     # ------------------------------------------------------------------------------------- pipeline
     def _effective_pipeline(self) -> Any:
