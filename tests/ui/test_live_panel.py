@@ -34,7 +34,8 @@ class StubPipeline:
 
 @pytest.fixture
 def fake_sd():
-    fake = FakeSoundDevice(devices=[device("Speakers", inputs=0), device("Mic A"), device("Mic B")], default=1)
+    devices = [device("Speakers", inputs=0), device("Mic A"), device("Mic B")]
+    fake = FakeSoundDevice(devices=devices, default=1)
     backend.set_backend(fake)
     yield fake
     backend.reset_backend()
