@@ -1,0 +1,584 @@
+"""genre-gui-cli: the headless twin of the GUI (extract, train, evaluate, compare, predict, train-default).
+
+It calls exactly the core functions the GUI's workers call (``datasets.load_dataset``,
+``evaluation.cross_validate`` with the same fold builders, ``persistence.save_pipeline`` /
+``load_pipeline``, ``Pipeline``), so a result seen here is the result the app shows.
+
+Exit codes: 0 success, 2 bad input (one line on stderr), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .core.errors import GenreGuiError
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+DEFAULT_MODEL = RESOURCES / "default_model.npz"
+DEMO_CSV = RESOURCES / "features_30_sec.csv"
+MODEL_NAMES = ("softmax", "ovr_logistic", "knn")
+#: GTZAN clip numbers 00000-00012 of every genre and jazz.00054 are kept for evaluation only
+RESERVED_MAX_CLIP = 12
+RESERVED_EXTRA = ("jazz.00054",)
+
+
+class UsageError(GenreGuiError):
+    """Bad command-line usage found after parsing (exit code 2)."""
+
+
+# -- progress ------------------------------------------------------------------------------------------
+class ProgressBar:
+    """A text progress bar on stderr: redrawn in place on a terminal, a line per 10 % otherwise.
+
+    Usable as the core's ``progress(done, total, message)`` callback.
+    """
+
+    def __init__(self, label: str, stream: Any = None, width: int = 30, quiet: bool = False) -> None:
+        self.label, self.width, self.quiet = label, width, quiet
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._last_draw = 0.0
+        self._last_decile = -1
+        self._drawn = False
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        if self.quiet:
+            return
+        frac = done / total if total else 1.0
+        now = time.monotonic()
+        if self.tty:
+            if done < total and now - self._last_draw < 0.1:
+                return
+            self._last_draw = now
+            n = int(round(frac * self.width))
+            bar = "#" * n + "-" * (self.width - n)
+            msg = message[-40:]
+            self.stream.write(f"\r{self.label} [{bar}] {done}/{total} {msg:<40}")
+            self._drawn = True
+        else:
+            decile = int(frac * 10)
+            if decile == self._last_decile:
+                return
+            self._last_decile = decile
+            self.stream.write(f"{self.label}: {done}/{total} ({frac * 100:.0f}%)\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self._drawn and not self.quiet:
+            self.stream.write("\n")
+            self.stream.flush()
+        self._drawn = False
+
+
+# -- argument parsing ------------------------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints the whole usage otherwise)
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("--dataset", required=required, metavar="PATH",
+                   help="audio folder (<genre>/<files>), feature .csv, .npz or MNIST IDX folder")
+    p.add_argument("--feature-set", default=None, metavar="NAME",
+                   help="feature set for audio folders (default gtzan57); for CSV: the columns to expect")
+    p.add_argument("--segment-seconds", type=float, default=None, metavar="S",
+                   help="audio folders: one row per S-second segment (rows of a clip share a group)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for extraction")
+    p.add_argument("--cache", default=None, metavar="PATH", help="feature cache file (default: user cache)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
+
+
+def _add_protocol_args(p: argparse.ArgumentParser, default_protocol: str = "stratified") -> None:
+    p.add_argument("--protocol", choices=("stratified", "blocked", "holdout"), default=default_protocol,
+                   help="stratified grouped k-fold, blocked k-fold (GTZAN ids: an artist filter) "
+                        "or hold-out")
+    p.add_argument("--folds", type=int, default=10, metavar="N", help="number of folds (k-fold protocols)")
+    p.add_argument("--test-size", type=float, default=0.2, metavar="F", help="hold-out test fraction")
+    p.add_argument("--seed", type=int, default=0, help="random seed for splits and models")
+
+
+def _param(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    k, v = text.split("=", 1)
+    try:
+        val = json.loads(v)
+    except ValueError:
+        val = v  # plain strings need no quotes: solver=adam
+    return k.strip(), val
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and shell completion)."""
+    parser = _Parser(prog="genre-gui-cli", description=__doc__.split("\n", 1)[0])
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("extract", help="extract features of an audio folder to .csv or .npz")
+    p.add_argument("folder", metavar="FOLDER")
+    p.add_argument("--out", required=True, metavar="PATH", help="output .csv or .npz")
+    p.add_argument("--feature-set", default="gtzan57", metavar="NAME")
+    p.add_argument("--segment-seconds", type=float, default=None, metavar="S")
+    p.add_argument("--jobs", type=int, default=2, metavar="N")
+    p.add_argument("--cache", default=None, metavar="PATH")
+    p.add_argument("--no-cache", action="store_true")
+
+    p = sub.add_parser("train", help="train one model on a whole dataset and save it")
+    _add_dataset_args(p)
+    p.add_argument("--model", choices=MODEL_NAMES, default="softmax")
+    p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="a model hyperparameter (repeatable), e.g. --set n_neighbors=7")
+    p.add_argument("--out", required=True, metavar="PATH", help="model file (.npz)")
+
+    p = sub.add_parser("evaluate", help="cross-validate one model")
+    _add_dataset_args(p)
+    p.add_argument("--model", choices=MODEL_NAMES, default="softmax")
+    p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE")
+    _add_protocol_args(p)
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
+                   help="write results as JSON (to stdout when no PATH)")
+
+    p = sub.add_parser("compare", help="cross-validate all three models: table + confusion matrices")
+    _add_dataset_args(p)
+    p.add_argument("--models", default=",".join(MODEL_NAMES), metavar="LIST",
+                   help="comma-separated subset of " + ", ".join(MODEL_NAMES))
+    _add_protocol_args(p)
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
+                   help="write results as JSON (to stdout when no PATH)")
+    p.add_argument("--csv", nargs="?", const="-", default=None, metavar="PATH",
+                   help="write the comparison table as CSV (to stdout when no PATH)")
+
+    p = sub.add_parser("predict", help="classify audio files with a saved model")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--model", default=None, metavar="PATH",
+                   help=f"model file (default: {DEFAULT_MODEL.name})")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
+
+    p = sub.add_parser("train-default", help="train the shipped default model (best of three, blocked CV)")
+    p.add_argument("--out", required=True, metavar="PATH")
+    p.add_argument("--csv", default=str(DEMO_CSV), metavar="PATH", help="the GTZAN feature table")
+    p.add_argument("--folds", type=int, default=10, metavar="N")
+    return parser
+
+
+# -- shared steps ---------------------------------------------------------------------------------------
+def _open_cache(args: argparse.Namespace) -> Any:
+    if getattr(args, "no_cache", False):
+        return None
+    from .core.cache import FeatureCache
+
+    cache = FeatureCache(args.cache)
+    for w in cache.warnings:
+        _eprint(f"warning: {w}")
+    return cache
+
+
+def _load(args: argparse.Namespace, quiet: bool) -> Any:
+    from .core.datasets import load_dataset
+
+    bar = ProgressBar("extracting", quiet=quiet)
+    cache = _open_cache(args) if Path(args.dataset).is_dir() else None
+    try:
+        ds = load_dataset(args.dataset, feature_set=args.feature_set, cache=cache, progress=bar,
+                          n_jobs=args.jobs, segment_seconds=args.segment_seconds)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+    _report_failures(ds)
+    return ds
+
+
+def _report_failures(ds: Any) -> None:
+    if ds.failures:
+        n_warn = sum(1 for _, r in ds.failures if r.startswith("warning:"))
+        _eprint(f"{len(ds.failures) - n_warn} file(s) skipped, {n_warn} warning(s):")
+        for path, reason in ds.failures[:20]:
+            _eprint(f"  {reason if path in reason else f'{path}: {reason}'}")
+        if len(ds.failures) > 20:
+            _eprint(f"  ... and {len(ds.failures) - 20} more")
+
+
+def _make_factory(name: str, params: dict) -> Callable[[], Any]:
+    from .core.models import MODELS
+
+    cls = MODELS[name]
+    try:
+        cls(**params)
+    except TypeError as exc:
+        raise UsageError(f"invalid hyperparameter for {name}: {exc}") from exc
+    return lambda: cls(**params)
+
+
+def _folds(ds: Any, protocol: str, n_folds: int, test_size: float, seed: int) -> list:
+    from .core import evaluation as ev
+
+    if protocol == "holdout":
+        if not 0 < test_size < 1:
+            raise UsageError("--test-size must be between 0 and 1")
+        return [tuple(ev.holdout_split(ds.y, ds.groups, test_size=test_size, random_state=seed))]
+    if n_folds < 2:
+        raise UsageError("--folds must be at least 2")
+    if protocol == "blocked":
+        return ev.blocked_kfold(ds.groups, ds.y, n_folds)
+    return ev.stratified_group_kfold(ds.y, ds.groups, n_folds, random_state=seed)
+
+
+def _describe(protocol: str, n_folds: int, test_size: float) -> str:
+    if protocol == "holdout":
+        return f"hold-out ({test_size:.0%} of clips for testing, grouped by clip)"
+    what = ("blocked (contiguous clip numbers per genre)" if protocol == "blocked"
+            else "stratified, grouped by clip")
+    return f"{n_folds}-fold {what}"
+
+
+def _cv_callback(bar: ProgressBar, n_folds: int, counter: list[int]) -> Callable[[Any], None]:
+    def cb(event: Any) -> None:
+        epoch, n_epochs = getattr(event, "epoch", 0), max(1, getattr(event, "n_epochs", 1))
+        fold = max(0, counter[0])
+        done = int(1000 * (fold + min(1.0, epoch / n_epochs)) / n_folds)
+        loss = getattr(event, "train_loss", None)
+        msg = f"fold {fold + 1}/{n_folds}" + (f" loss {loss:.4f}" if loss is not None else "")
+        bar(done, 1000, msg)
+
+    return cb
+
+
+def run_cv(ds: Any, name: str, params: dict, folds: list, quiet: bool) -> dict:
+    """Cross-validate one model with ``evaluation.cross_validate``; return plain results (JSON-ready)."""
+    from .core.evaluation import cross_validate, metrics
+
+    make = _make_factory(name, params)
+    counter = [-1]
+
+    def factory() -> Any:
+        counter[0] += 1
+        return make()
+
+    bar = ProgressBar(f"{name:<12}", quiet=quiet)
+    t0 = time.perf_counter()
+    try:
+        cv = cross_validate(factory, ds, folds, callback=_cv_callback(bar, len(folds), counter))
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - t0
+    fold_acc = [float(f.accuracy) for f in cv.folds]
+    proba = np.asarray(cv.oof_proba, dtype=np.float64)
+    rows = np.flatnonzero(np.all(np.isfinite(proba), axis=1))
+    y_true, proba, groups = _per_clip(ds.y[rows], proba[rows], ds.groups[rows])
+    classes = list(ds.classes)
+    y_pred = np.asarray(classes)[np.argmax(proba, axis=1)].astype(np.asarray(y_true).dtype)
+    res = metrics(y_true, y_pred, proba, classes)
+    return {
+        "model": name,
+        "params": {k: _plain(v) for k, v in make().get_params().items()},
+        "accuracy_mean": float(np.mean(fold_acc)),
+        "accuracy_std": float(np.std(fold_acc)),
+        "fold_accuracies": fold_acc,
+        "oof_accuracy": float(res.accuracy),
+        "macro_f1": float(res.macro_f1),
+        "log_loss": float(res.log_loss),
+        "classes": [_plain(c) for c in classes],
+        "confusion": np.asarray(res.confusion).astype(int).tolist(),
+        "n_evaluated": int(len(y_true)),
+        "seconds": round(seconds, 3),
+    }
+
+
+def _per_clip(y: np.ndarray, proba: np.ndarray, groups: np.ndarray):
+    """Average segment probabilities per clip (a no-op when every row is its own clip)."""
+    uniq, first, inv = np.unique(groups, return_index=True, return_inverse=True)
+    if len(uniq) == len(groups):
+        return y, proba, groups
+    sums = np.zeros((len(uniq), proba.shape[1]))
+    np.add.at(sums, inv, proba)
+    counts = np.bincount(inv, minlength=len(uniq))[:, None]
+    return y[first], sums / counts, uniq
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _fit_pipeline(ds: Any, name: str, params: dict, metadata: dict, quiet: bool) -> Any:
+    from .core.pipeline import Pipeline
+    from .core.preprocessing import StandardScaler
+
+    make = _make_factory(name, params)
+    bar = ProgressBar(f"training {name}", quiet=quiet)
+    scaler = StandardScaler().fit(ds.X)
+    model = make()
+    try:
+        model.fit(scaler.transform(ds.X), ds.y,
+                  callback=lambda e: bar(e.epoch, max(1, e.n_epochs), "" if e.train_loss is None
+                                         else f"loss {e.train_loss:.4f}"))
+    finally:
+        bar.close()
+    return Pipeline(ds.feature_set, scaler, model, list(model.classes_), metadata)
+
+
+# -- commands -------------------------------------------------------------------------------------------
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .core.datasets import load_audio_folder, save_feature_csv, save_npz
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".npz"):
+        raise UsageError(f"{out}: the output must end in .csv or .npz")
+    cache = _open_cache(args)
+    bar = ProgressBar("extracting", quiet=args.quiet)
+    try:
+        ds = load_audio_folder(args.folder, args.feature_set, cache=cache, progress=bar, n_jobs=args.jobs,
+                               segment_seconds=args.segment_seconds)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+    _report_failures(ds)
+    (save_npz if out.suffix.lower() == ".npz" else save_feature_csv)(ds, out)
+    print(f"{out}: {len(ds)} rows x {len(ds.columns)} features ({ds.feature_set}), {len(ds.classes)} classes")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .core.persistence import save_pipeline
+
+    ds = _load(args, args.quiet)
+    params = dict(args.params)
+    meta = {
+        "dataset": ds.name, "n_train": len(ds), "classes": [_plain(c) for c in ds.classes],
+        "segment_seconds": args.segment_seconds or 30.0, "params": params,
+        "created_by": "genre-gui-cli train",
+    }
+    pipe = _fit_pipeline(ds, args.model, params, meta, args.quiet)
+    save_pipeline(pipe, args.out)
+    acc = float(np.mean(pipe.predict_features(ds.X) == ds.y))
+    print(f"{args.out}: {args.model} trained on {len(ds)} rows, {len(ds.classes)} classes "
+          f"(training accuracy {acc:.1%}; use 'evaluate' for an honest estimate)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    ds = _load(args, args.quiet)
+    folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
+    r = run_cv(ds, args.model, dict(args.params), folds, args.quiet)
+    report = _report(ds, args, [r])
+    if args.json is not None:
+        _write_out(args.json, json.dumps(report, indent=2))
+        if args.json == "-":
+            return 0
+    print(_table(report))
+    print()
+    print(_confusion_text(r))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    bad = [n for n in names if n not in MODEL_NAMES]
+    if bad or not names:
+        raise UsageError(
+            f"unknown model(s) {', '.join(bad) or '(none)'}; choose from {', '.join(MODEL_NAMES)}"
+        )
+    ds = _load(args, args.quiet)
+    folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
+    results = [run_cv(ds, n, {}, folds, args.quiet) for n in names]
+    report = _report(ds, args, results)
+    to_stdout = args.json == "-" or args.csv == "-"
+    if args.json is not None:
+        _write_out(args.json, json.dumps(report, indent=2))
+    if args.csv is not None:
+        _write_out(args.csv, _csv_table(report))
+    if not to_stdout:
+        print(_table(report))
+        for r in results:
+            print()
+            print(_confusion_text(r))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .core.persistence import load_pipeline
+
+    model_path = Path(args.model) if args.model else DEFAULT_MODEL
+    if args.model is None and not DEFAULT_MODEL.exists():
+        raise UsageError(f"no default model at {DEFAULT_MODEL}; pass --model PATH, or create it with "
+                         "'genre-gui-cli train-default --out " + str(DEFAULT_MODEL) + "'")
+    pipe = load_pipeline(model_path)
+    out, n_bad = [], 0
+    for f in args.files:
+        try:
+            pred = pipe.predict_file(f)
+        except GenreGuiError as exc:
+            n_bad += 1
+            out.append({"file": f, "error": str(exc)})
+            if not args.json:
+                _eprint(f"error: {exc}")
+            continue
+        probs = pred.as_dict()
+        out.append({"file": f, "genre": str(pred.label), "probabilities": probs})
+        if not args.json:
+            top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
+            others = ", ".join(f"{k} {v:.0%}" for k, v in top[1:])
+            print(f"{f}: {pred.label} ({top[0][1]:.0%}; then {others})")
+    if args.json:
+        print(json.dumps(out, indent=2))
+    return 2 if n_bad else 0
+
+
+def reserved_mask(groups: np.ndarray) -> np.ndarray:
+    """True for the GTZAN clips kept out of the default model (numbers 00000-00012, jazz.00054)."""
+    out = np.zeros(len(groups), dtype=bool)
+    for i, g in enumerate(groups.tolist()):
+        parts = str(g).split(".")
+        if str(g) in RESERVED_EXTRA:
+            out[i] = True
+        elif len(parts) == 2 and parts[1].isdigit() and int(parts[1]) <= RESERVED_MAX_CLIP:
+            out[i] = True
+    return out
+
+
+def cmd_train_default(args: argparse.Namespace) -> int:
+    from .core.datasets import load_feature_csv
+    from .core.persistence import save_pipeline
+
+    full = load_feature_csv(args.csv, "gtzan57")
+    keep = ~reserved_mask(full.groups)
+    ds = full.subset(keep)
+    folds = _folds(ds, "blocked", args.folds, 0.2, 0)
+    results = [run_cv(ds, n, {}, folds, args.quiet) for n in MODEL_NAMES]
+    best = max(results, key=lambda r: r["accuracy_mean"])
+    meta = {
+        "created_by": "genre-gui-cli train-default",
+        "trained_on": f"{Path(args.csv).name}: gtzan57 rows of the GTZAN feature table",
+        "n_train": int(len(ds)),
+        "excluded": f"reserved clips 00000-{RESERVED_MAX_CLIP:05d} of every genre and "
+                    f"{', '.join(RESERVED_EXTRA)} ({int((~keep).sum())} rows)",
+        "selection": f"best of {', '.join(MODEL_NAMES)} by {args.folds}-fold blocked grouped CV accuracy",
+        "protocol": _describe("blocked", args.folds, 0.2),
+        "cv_accuracy": best["accuracy_mean"],
+        "cv_accuracy_std": best["accuracy_std"],
+        "cv_all": {r["model"]: {"accuracy": r["accuracy_mean"], "std": r["accuracy_std"]} for r in results},
+        "model": best["model"],
+        "params": best["params"],
+        "segment_seconds": 30.0,
+        "classes": [_plain(c) for c in ds.classes],
+    }
+    pipe = _fit_pipeline(ds, best["model"], {}, meta, args.quiet)
+    save_pipeline(pipe, args.out)
+    for r in results:
+        print(f"{r['model']:<13} {r['accuracy_mean']:.1%} ± {r['accuracy_std']:.1%}")
+    print(f"{args.out}: {best['model']} (blocked {args.folds}-fold CV accuracy {best['accuracy_mean']:.1%}) "
+          f"trained on {len(ds)} clips")
+    return 0
+
+
+# -- output formatting ---------------------------------------------------------------------------------
+def _report(ds: Any, args: argparse.Namespace, results: list[dict]) -> dict:
+    return {
+        "dataset": str(args.dataset), "n_rows": int(len(ds)), "n_clips": int(len(set(ds.groups.tolist()))),
+        "classes": [_plain(c) for c in ds.classes], "feature_set": ds.feature_set,
+        "protocol": args.protocol, "folds": args.folds if args.protocol != "holdout" else 1,
+        "description": _describe(args.protocol, args.folds, args.test_size), "seed": args.seed,
+        "models": results,
+    }
+
+
+def _table(report: dict) -> str:
+    lines = [f"{report['dataset']}: {report['n_clips']} clips, {len(report['classes'])} classes; "
+             f"{report['description']}",
+             f"{'model':<14}{'accuracy':>18}{'macro F1':>10}{'log loss':>10}{'seconds':>9}"]
+    for r in report["models"]:
+        acc = f"{r['accuracy_mean'] * 100:.1f} ± {r['accuracy_std'] * 100:.1f} %"
+        lines.append(f"{r['model']:<14}{acc:>18}{r['macro_f1']:>10.3f}{r['log_loss']:>10.3f}"
+                     f"{r['seconds']:>9.1f}")
+    return "\n".join(lines)
+
+
+def _confusion_text(r: dict) -> str:
+    classes = [str(c) for c in r["classes"]]
+    w = max(6, max(len(c) for c in classes) + 1)
+    cw = max(4, max(len(c[:6]) for c in classes) + 1)
+    head = " " * w + "".join(f"{c[:6]:>{cw}}" for c in classes)
+    lines = [f"{r['model']}: confusion matrix (rows true, columns predicted)", head]
+    for c, row in zip(classes, r["confusion"]):
+        lines.append(f"{c:<{w}}" + "".join(f"{v:>{cw}}" for v in row))
+    return "\n".join(lines)
+
+
+def _csv_table(report: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    n = max(len(r["fold_accuracies"]) for r in report["models"])
+    w.writerow(["model", "accuracy_mean", "accuracy_std", "macro_f1", "log_loss", "seconds", "protocol",
+                *[f"fold{i + 1}" for i in range(n)]])
+    for r in report["models"]:
+        w.writerow([r["model"], f"{r['accuracy_mean']:.6f}", f"{r['accuracy_std']:.6f}",
+                    f"{r['macro_f1']:.6f}", f"{r['log_loss']:.6f}", f"{r['seconds']:.3f}", report["protocol"],
+                    *[f"{a:.6f}" for a in r["fold_accuracies"]]])
+    return buf.getvalue()
+
+
+def _write_out(dest: str, text: str) -> None:
+    if dest == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    from .core.persistence import atomic_write
+
+    try:
+        atomic_write(dest, text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{dest}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _eprint(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+COMMANDS = {
+    "extract": cmd_extract, "train": cmd_train, "evaluate": cmd_evaluate, "compare": cmd_compare,
+    "predict": cmd_predict, "train-default": cmd_train_default,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 2 bad input, 130 interrupted)."""
+    for stream in (sys.stdout, sys.stderr):  # file names need not be valid UTF-8
+        if hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "jobs", 1) < 1:
+        parser.error("--jobs must be at least 1")
+    try:
+        return COMMANDS[args.command](args)
+    except GenreGuiError as exc:
+        _eprint(f"genre-gui-cli: error: {' '.join(str(exc).split())}")
+        return 2
+    except KeyboardInterrupt:
+        _eprint("genre-gui-cli: interrupted")
+        return 130
+    except BrokenPipeError:  # e.g. piped into head
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 0
+
+
+if __name__ == "__main__":  # also the pool workers' import guard: python -m genre_gui.cli
+    sys.exit(main())
