@@ -24,8 +24,8 @@ from .errors import GenreGuiError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["extract_batch", "extract_file", "split_segments", "ExtractionCancelled", "ProgressCallback",
-           "CancelCallback", "SAMPLE_RATE"]
+__all__ = ["extract_batch", "extract_file", "prewarm", "split_segments", "ExtractionCancelled",
+           "ProgressCallback", "CancelCallback", "SAMPLE_RATE"]
 
 ProgressCallback = Callable[[int, int, str], None]
 CancelCallback = Callable[[], bool]
@@ -122,6 +122,21 @@ def _pool_context() -> mp.context.BaseContext:
     return mp.get_context("spawn")
 
 
+def prewarm() -> None:
+    """Start the worker server in the background so the first pool starts in ~50 ms instead of ~1.5 s.
+
+    Cheap and idempotent; the GUI may call it at start-up. Never raises.
+    """
+    try:
+        ctx = _pool_context()
+        if ctx.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+    except Exception as exc:  # an optimisation only
+        log.debug("could not prewarm the worker server: %s", exc)
+
+
 def extract_batch(
     paths: Sequence[str | os.PathLike],
     feature_set: str | Any,
@@ -179,6 +194,8 @@ def extract_batch(
     def cancelled() -> bool:
         return bool(cancel is not None and cancel())
 
+    if n_jobs > 1 and total >= _MIN_FILES_FOR_POOL:
+        prewarm()  # the server imports NumPy/SciPy while this process checks the cache
     report("starting")
     # pass 1 (calling process): cheap checks and cache look-ups; only real work goes to the pool
     for i, path in enumerate(paths):
