@@ -13,9 +13,11 @@ from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInter
 
 METRICS = ("euclidean", "cosine")
 WEIGHTS = ("uniform", "distance")
-# bytes of working memory per (query row x training row) in one chunk: the float64 distance, its
-# partitioned copy and a boolean mask
-_BYTES_PER_PAIR = 17
+# bytes of working memory per (query row x training row) in one block: the float64 distance, a
+# boolean mask and room for the candidates
+_BYTES_PER_PAIR = 12
+# columns sampled to bound each row's k-th smallest distance
+_SAMPLE_COLUMNS = 2048
 
 
 class KNeighborsClassifier(BaseClassifier):
@@ -180,21 +182,24 @@ class KNeighborsClassifier(BaseClassifier):
             self._fit_T = X / norms[:, None]
         self._prepared_for = id(self.X_fit_)
 
-    def _distances(self, Xc: np.ndarray) -> np.ndarray:
+    def _distances(self, Xc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Distances of a block of queries to every training row, *not* yet clipped at 0.
+
+        ``out`` (n_queries, n_fit) is reused across blocks: fresh 100 MB arrays cost page faults.
+        """
         if getattr(self, "_prepared_for", None) != id(self.X_fit_):
             self._prepare()
         if self.metric == "euclidean":
-            D = Xc @ self._fit_T.T
-            D *= -2.0
+            # (-2 a).b equals -2 (a.b) exactly (a power-of-two scale) and is summed like scikit-learn:
+            # (||a||^2 + (-2 a.b)) + ||b||^2
+            D = np.matmul(-2.0 * Xc, self._fit_T.T, out=out)
             D += np.einsum("ij,ij->i", Xc, Xc)[:, None]
             D += self._fit_norms[None, :]
-            np.maximum(D, 0.0, out=D)
             return D
         norms = np.sqrt(np.einsum("ij,ij->i", Xc, Xc))
         norms[norms == 0] = 1.0
-        D = (Xc / norms[:, None]) @ self._fit_T.T
+        D = np.matmul(Xc / norms[:, None], self._fit_T.T, out=out)
         np.subtract(1.0, D, out=D)
-        np.maximum(D, 0.0, out=D)
         return D
 
     def _neighbour_blocks(
@@ -209,11 +214,12 @@ class KNeighborsClassifier(BaseClassifier):
         n_fit = self.X_fit_.shape[0]
         ranges = thread_ranges(X.shape[0], n_fit, parallel_on_x, openmp_threads())
         rows_per_block = max(1, int(self.chunk_mb * 1e6 // (n_fit * _BYTES_PER_PAIR + 8 * X.shape[1])))
+        buffer = np.empty((min(rows_per_block, X.shape[0]), n_fit))
+        mask = np.empty(buffer.shape, dtype=bool)
         for start in range(0, X.shape[0], rows_per_block):
             stop = min(start + rows_per_block, X.shape[0])
-            D = self._distances(X[start:stop])
-            ind = _k_nearest(D, k, ranges)
-            dist = np.take_along_axis(D, ind, axis=1)
+            D = self._distances(X[start:stop], out=buffer[: stop - start])
+            dist, ind = _k_nearest(D, k, ranges, mask[: stop - start])
             yield start, stop, dist, ind
 
     def _weights_of(self, dist: np.ndarray) -> np.ndarray | None:
@@ -270,23 +276,46 @@ class KNeighborsClassifier(BaseClassifier):
                 return
 
 
-def _k_nearest(D: np.ndarray, k: int, ranges: list[tuple[int, int]]) -> np.ndarray:
-    """Column indices of the k smallest entries of every row, ordered by (value, column).
+def _k_nearest(
+    D: np.ndarray, k: int, ranges: list[tuple[int, int]], mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k smallest entries of every row (clipped at 0) and their columns, ordered by (value, column).
 
-    Which of several equal values straddling the k-th place are kept is decided as scikit-learn's
-    heap does (see :mod:`._knn_ties`); only such rows pay for the replay.
+    A strided sample of the columns gives each row an upper bound of its k-th smallest value, so only
+    the few entries under it (the candidates) are sorted, instead of partitioning whole rows. When
+    equal values straddle the k-th place, which of them are kept is decided as scikit-learn's heap
+    does (see :mod:`._knn_ties`).
+
+    Returns
+    -------
+    dist : ndarray (n_rows, k)
+    ind : ndarray (n_rows, k), intp
     """
-    n = D.shape[1]
+    n_rows, n = D.shape
     if k >= n:
-        return np.argsort(D, axis=1, kind="stable")[:, :k]
-    kth = np.partition(D, k - 1, axis=1)[:, k - 1]
-    selected = D <= kth[:, None]
-    counts = np.count_nonzero(selected, axis=1)
-    for r in np.flatnonzero(counts != k):
-        selected[r] = False
-        selected[r, sklearn_k_nearest(D[r], k, ranges)] = True
-    # nonzero walks row by row in column order: exactly k columns per row, ascending
-    cols = np.nonzero(selected)[1].reshape(D.shape[0], k)
-    vals = np.take_along_axis(D, cols, axis=1)
-    order = np.argsort(vals, axis=1, kind="stable")
-    return np.take_along_axis(cols, order, axis=1)
+        clipped = np.maximum(D, 0.0)
+        ind = np.argsort(clipped, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(clipped, ind, axis=1), ind
+    step = max(1, n // _SAMPLE_COLUMNS)
+    sample = D[:, ::step]
+    bound = np.partition(sample, k - 1, axis=1)[:, k - 1] if sample.shape[1] > k else sample.max(axis=1)
+    # every value that clips to 0 is a candidate too, so clipping cannot reorder the candidates
+    np.maximum(bound, 0.0, out=bound)
+    mask = np.less_equal(D, bound[:, None], out=mask)
+    rows, cols = np.nonzero(mask)
+    vals = np.maximum(D[rows, cols], 0.0)
+    order = np.lexsort((cols, vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    take = first[:, None] + np.arange(k)
+    ind, dist = cols[take], vals[take]
+    # a tie straddles the k-th place when the next candidate has the k-th value
+    nxt = np.minimum(first + k, rows.shape[0] - 1)
+    tied = np.flatnonzero((counts > k) & (vals[nxt] == dist[:, -1]))
+    for r in tied:
+        row = np.maximum(D[r], 0.0)
+        keep = np.sort(sklearn_k_nearest(row, k, ranges))
+        o = np.argsort(row[keep], kind="stable")
+        ind[r], dist[r] = keep[o], row[keep][o]
+    return dist, ind
