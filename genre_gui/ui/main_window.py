@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
         try:
             from .live.live_panel import LivePanel
 
-            return LivePanel(parent=None, settings=self.settings)
+            return LivePanel(parent=None, settings=self.settings.qsettings)
         except Exception as exc:  # noqa: BLE001 - ImportError, PortAudio trouble, anything at all
             log.warning("live panel unavailable: %s", exc)
             self._live_problem = f"Live panel unavailable: {exc}"

@@ -43,6 +43,11 @@ class AppSettings:
             log.warning(self.problem)
 
     @property
+    def qsettings(self) -> QSettings:
+        """The underlying store, for panels that keep their own keys (the live panel)."""
+        return self._qs
+
+    @property
     def file_name(self) -> str:
         return self._qs.fileName()
 

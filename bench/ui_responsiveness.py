@@ -1,0 +1,156 @@
+"""GUI responsiveness while the workers are busy, and launch-to-window-shown time.
+
+1. A 5 ms QTimer in the GUI thread records the longest gap between its ticks while one worker trains
+   softmax on MNIST (60,000 x 784, through the real JobController/TrainingWorker and live loss curves)
+   and another extracts gtzan57 features from the 50 shared clips (uncached). Target: longest stall
+   <= 50 ms. The same timer is first run idle for the same time, as the reference in this run.
+2. Time from launching ``python -m genre_gui`` to the main window being shown (median of 3 launches).
+   Target <= 1.5 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GENRE_GUI_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+class GapRecorder:
+    def __init__(self, interval_ms: int = 5) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = None
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last is not None:
+            self.gaps.append(now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self.gaps, self._last = [], None
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def summary(self) -> tuple[float, float, int]:
+        g = sorted(self.gaps) or [0.0]
+        return 1000 * g[-1], 1000 * g[int(0.99 * (len(g) - 1))], len(g)
+
+
+def spin(app, seconds: float, until=None) -> None:
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        app.processEvents()
+        if until is not None and until():
+            return
+        time.sleep(0.001)
+
+
+def responsiveness() -> tuple[float, float, float, float]:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from genre_gui.core.datasets import load_idx
+    from genre_gui.ui.main_window import MainWindow
+    from genre_gui.ui.settings import AppSettings
+    from genre_gui.workers.loading import DatasetLoadWorker, DatasetRequest
+    from genre_gui.workers.training import ModelSpec, Protocol, TrainingRequest
+
+    app = QApplication.instance() or QApplication([])
+    tmp = tempfile.mkdtemp(prefix="genre_gui_bench_")
+    settings = AppSettings(QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(settings, load_defaults=False, cache_path="")
+    w.show()
+    mnist = SHARED / "mnist"
+    ds = load_idx(mnist / "train-images-idx3-ubyte.gz", mnist / "train-labels-idx1-ubyte.gz")
+    ds.X /= 255.0
+    rec = GapRecorder()
+
+    # reference: the same timer with nothing else running
+    rec.start()
+    spin(app, 3.0)
+    rec.stop()
+    idle_max, idle_p99, _ = rec.summary()
+
+    done = []
+    w.jobs.training_finished.connect(done.append)
+    extracted = []
+    extraction = DatasetLoadWorker(DatasetRequest("audio_folder", (str(SHARED / "gtzan_clips"),), "gtzan57",
+                                                  None, ""))
+    extraction.finished.connect(extracted.append)
+    extraction.failed.connect(lambda m: extracted.append(m))
+    spec = ModelSpec("softmax", {"solver": "adam", "learning_rate": 0.001, "max_iter": 8, "batch_size": 200,
+                                 "alpha": 1e-4, "random_state": 0})
+    rec.start()
+    t0 = time.perf_counter()
+    w.jobs.train(TrainingRequest(ds, (spec,), Protocol(kind="holdout", test_percent=10.0)))
+    w.jobs.registry.start(extraction, "bench-extraction")
+    spin(app, 900, until=lambda: bool(done) and bool(extracted))
+    busy = time.perf_counter() - t0
+    rec.stop()
+    busy_max, busy_p99, ticks = rec.summary()
+    run = done[0] if done else None
+    acc = run.results[0].accuracy if run and run.results else float("nan")
+    ext = extracted[0] if extracted else None
+    n_clips = len(ext.dataset) if hasattr(ext, "dataset") else ext
+    print(f"workers busy for {busy:.1f} s: softmax on MNIST (test accuracy {acc:.1%}), "
+          f"gtzan57 extraction of {n_clips} clips; {ticks} timer ticks")
+    w.close()
+    return idle_max, idle_p99, busy_max, busy_p99
+
+
+def launch_time() -> float:
+    code = (
+        "import time, sys; t0 = float(sys.argv[1]);\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "app = QApplication([])\n"
+        "from genre_gui.ui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show()\n"
+        "def shown():\n"
+        "    print('SHOWN', time.time() - t0, flush=True); w.close(); app.quit()\n"
+        "QTimer.singleShot(0, shown)\n"
+        "app.exec()\n"
+    )
+    env = dict(os.environ, XDG_CONFIG_HOME=tempfile.mkdtemp(), XDG_CACHE_HOME=tempfile.mkdtemp())
+    out = subprocess.run([sys.executable, "-c", code, repr(time.time())], capture_output=True, text=True,
+                         env=env, timeout=120)
+    for line in out.stdout.splitlines():
+        if line.startswith("SHOWN"):
+            return float(line.split()[1])
+    raise RuntimeError(f"launch failed: {out.stderr[-2000:]}")
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not (SHARED / "mnist").exists() or not (SHARED / "gtzan_clips").exists():
+        print(f"needs {SHARED}/mnist and gtzan_clips")
+        return 1
+    idle_max, idle_p99, busy_max, busy_p99 = responsiveness()
+    print(f"GUI timer (5 ms) idle:  longest gap {idle_max:6.1f} ms, p99 {idle_p99:5.1f} ms  (reference)")
+    verdict = "OK" if busy_max <= 50 else "MISSED"
+    print(f"GUI timer (5 ms) busy:  longest gap {busy_max:6.1f} ms, p99 {busy_p99:5.1f} ms  "
+          f"(target <= 50 ms: {verdict}; ratio to idle {busy_max / idle_max:.1f}x)")
+    times = [launch_time() for _ in range(3)]
+    med = statistics.median(times)
+    print(f"launch to window shown: median {med:.2f} s of {', '.join(f'{t:.2f}' for t in times)} "
+          f"(target <= 1.5 s: {'OK' if med <= 1.5 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

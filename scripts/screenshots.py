@@ -1,0 +1,114 @@
+"""Run the real window, do a real training run on the demo data, and save a PNG of every panel.
+
+Usage (see ``make screenshots``):
+``xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py OUT``
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GENRE_GUI_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def wait_until(app, predicate, timeout: float, what: str) -> None:
+    t0 = time.monotonic()
+    while not predicate():
+        app.processEvents()
+        time.sleep(0.01)
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError(f"screenshots: timed out waiting for {what}")
+
+
+def settle(app, seconds: float = 0.4) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1] if len(argv) > 1 else ROOT / "docs" / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from genre_gui.ui.main_window import MainWindow
+    from genre_gui.ui.settings import AppSettings
+
+    app = QApplication.instance() or QApplication(argv[:1])
+    tmp = tempfile.TemporaryDirectory(prefix="genre_gui_shots_")
+    settings = AppSettings(QSettings(os.path.join(tmp.name, "settings.ini"), QSettings.Format.IniFormat))
+    w = MainWindow(settings, cache_path=os.path.join(tmp.name, "features.sqlite"))
+    w.resize(1560, 960)
+    w.move(20, 20)
+    w.show()
+    wait_until(app, lambda: w.state.dataset is not None and not w.jobs.dataset_running, 120, "the demo data")
+
+    # a real run: the three families under 5-fold grouped CV on the 1000-clip table
+    tp = w.training_panel
+    for box in tp.model_boxes:
+        box.setChecked(True)
+    tp.box("softmax").epochs.setValue(200)
+    tp.box("ovr_logistic").epochs.setValue(200)
+    pb = tp.protocol_box
+    pb.kind.setCurrentIndex(pb.kind.findData("kfold"))
+    pb.folds.setValue(5)
+    done = []
+    w.jobs.training_finished.connect(done.append)
+    tp.train_button.click()
+    wait_until(app, lambda: bool(done), 600, "training")
+    run = done[0]
+    print(f"screenshots: trained {[r.model for r in run.results]} ({run.protocol})")
+
+    # Evaluation: the best model, counts, one off-diagonal cell selected
+    import numpy as np
+
+    from genre_gui.ui.results import confusion
+
+    ev = w.evaluation_panel
+    best = max(range(len(run.results)), key=lambda i: run.results[i].accuracy)
+    ev.model_combo.setCurrentIndex(best)
+    m = confusion(run.results[best], False)
+    off = m - np.diag(np.diag(m))
+    r, c = np.unravel_index(int(np.argmax(off)), off.shape)
+    ev.matrix.cm.cell_clicked.emit(int(r), int(c))
+
+    # Library: classify a few real clips with the current model, if the shared clips are here
+    clips = sorted((SHARED / "gtzan_clips").glob("*/*.flac"))
+    if clips:
+        picks = [str(clips[i]) for i in (0, 12, 27, 41)]
+        got = []
+        w.jobs.prediction_finished.connect(got.append)
+        w.classify_files(picks)
+        wait_until(app, lambda: bool(got), 120, "classification")
+
+    shots = {"library": "library", "training": "training", "evaluation": "evaluation",
+             "comparison": "comparison"}
+    if "live" in w.docks:
+        shots["live"] = "live"
+    w.raise_panel("training")
+    settle(app, 0.8)
+    screen = app.primaryScreen()
+    screen.grabWindow(w.winId()).save(str(out / "main_window.png"))
+    for key, name in shots.items():
+        w.raise_panel(key)
+        settle(app, 0.6)
+        pix = w.docks[key].grab()
+        path = out / f"{name}.png"
+        if not pix.save(str(path)):
+            print(f"screenshots: could not write {path}", file=sys.stderr)
+            return 1
+        print(f"screenshots: {path} ({pix.width()}x{pix.height()})")
+    w.close()
+    tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
