@@ -51,6 +51,11 @@ class CopyableTable(QTableWidget):
         self.addAction(copy)
         self.addAction(copy_all)
 
+    def enable_sorting(self, column: int = 0) -> None:
+        """Sortable by clicking a header; starts ascending on ``column``."""
+        self.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)
+
     def headers(self) -> list[str]:
         return [self.horizontalHeaderItem(c).text() for c in range(self.columnCount())]
 
@@ -142,6 +147,8 @@ class ProgressRow(QWidget):
         self.bar.setFormat("%p%")
         self.label.setText(message)
         self.cancel_button.setEnabled(True)
+        self.cancel_button.setVisible(True)
+        self.bar.setVisible(True)
         self.setVisible(True)
 
     def update_progress(self, p) -> None:
@@ -152,7 +159,9 @@ class ProgressRow(QWidget):
         self.label.setText(text)
 
     def set_idle(self, message: str = "") -> None:
+        """Keep only the message: an idle bar at 0 % would read as "nothing happened"."""
         self.cancel_button.setEnabled(False)
+        self.cancel_button.setVisible(False)
+        self.bar.setVisible(False)
         self.label.setText(message)
-        if not message:
-            self.bar.setValue(0)
+        self.setVisible(bool(message))

@@ -26,7 +26,7 @@ class ComparisonPanel(QWidget):
         self.bars = MetricBarsView()
         self.table = CopyableTable(["model", "accuracy", "± std", "macro-F1", "± std", "train time (s)",
                                     "clips", "protocol"])
-        self.table.setSortingEnabled(True)
+        self.table.enable_sorting(1)
         self.multiples = SmallMultiplesView()
         self.summary = QLabel("Train models to compare them.")
         self.summary.setWordWrap(True)

@@ -49,10 +49,10 @@ class EvaluationPanel(QWidget):
         self.cell_label = QLabel("Click a cell to list its clips; double-click a clip to play it.")
         self.cell_label.setWordWrap(True)
         self.clips = CopyableTable(["clip", "true", "predicted", "probability"])
-        self.clips.setSortingEnabled(True)
+        self.clips.enable_sorting()
         self.clips.cellDoubleClicked.connect(self._clip_activated)
         self.per_class = CopyableTable(["class", "precision", "recall", "F1", "support"])
-        self.per_class.setSortingEnabled(True)
+        self.per_class.enable_sorting()
         self.per_class.setToolTip("Click a header to sort; Ctrl+C or right-click copies (tab-separated)")
 
         top = QHBoxLayout()
@@ -84,7 +84,7 @@ class EvaluationPanel(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([700, 450])
+        split.setSizes([620, 520])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
         self._cell_rows: np.ndarray = np.zeros(0, int)
@@ -153,7 +153,7 @@ class EvaluationPanel(QWidget):
         for k, i in enumerate(rows):
             self.clips.item(k, 0).setData(Qt.ItemDataRole.UserRole, str(r.sources[i]))
             self.clips.item(k, 0).setToolTip(str(r.sources[i]))
-        self.clips.resizeColumnToContents(0)
+        self.clips.resizeColumnsToContents()
 
     def _clip_activated(self, row: int, _col: int) -> None:
         item = self.clips.item(row, 0)

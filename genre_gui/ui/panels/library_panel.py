@@ -110,7 +110,7 @@ class LibraryPanel(QWidget):
         form.addRow("Feature set:", self.feature_set)
 
         self.genres = CopyableTable(["genre", "clips", "rows"])
-        self.genres.setSortingEnabled(True)
+        self.genres.enable_sorting()
         self.progress = ProgressRow()
         self.progress.cancel_requested.connect(self.cancel_requested.emit)
         self.progress.setVisible(False)
@@ -119,7 +119,7 @@ class LibraryPanel(QWidget):
         self.failures_box.setCheckable(True)
         self.failures_box.setChecked(True)
         self.failures = CopyableTable(["file", "reason"])
-        self.failures.setSortingEnabled(True)
+        self.failures.enable_sorting()
         fl = QVBoxLayout(self.failures_box)
         fl.addWidget(self.failures)
         self.failures_box.toggled.connect(self.failures.setVisible)

@@ -155,9 +155,10 @@ class ProtocolBox(QGroupBox):
         self.fold_kind.setToolTip(
             "Blocked: fold f holds the f-th block of clip numbers in every genre. Neighbouring GTZAN clips "
             "often share an artist, so this is close to an artist filter (and gives lower, honest scores).")
-        self.segment_mode = QCheckBox("Segment mode (3 s segments, clips scored by averaging)")
-        self.segment_mode.setToolTip("Needs audio files: train on 3-second segments; segments of one clip "
-                                     "never straddle train and test")
+        self.segment_mode = QCheckBox("Segment mode (3 s)")
+        self.segment_mode.setToolTip("Needs audio files: train on 3-second segments, score each clip by "
+                                     "averaging its segments; segments of one clip never straddle train and "
+                                     "test")
         self.form = QFormLayout(self)
         self.form.addRow("Protocol", self.kind)
         self.form.addRow("Test size", self.test_percent)
@@ -228,7 +229,8 @@ class TrainingPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(settings)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(300)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(settings.sizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -246,7 +248,7 @@ class TrainingPanel(QWidget):
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(1, 1)
-        split.setSizes([320, 900])
+        split.setSizes([330, 900])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
 
@@ -283,5 +285,5 @@ class TrainingPanel(QWidget):
         self.status.setText(f"Training… ({protocol})")
 
     def run_ended(self, message: str) -> None:
-        self.progress.set_idle(message)
+        self.progress.set_idle("")
         self.status.setText(message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 #: beyond this many classes the cell numbers would be unreadable
@@ -65,6 +65,7 @@ class ConfusionMatrixPlot(QObject):
         self._highlight.setZValue(20)
         self._highlight.hide()
         self.plot.addItem(self._highlight)
+        self.plot.getViewBox().sigResized.connect(self._fit_bottom_labels)
         self.matrix: np.ndarray | None = None
         self.classes: list[str] = []
         self.levels = (0.0, 1.0)
@@ -83,14 +84,31 @@ class ConfusionMatrixPlot(QObject):
         self.image.setRect(QRectF(0, 0, n, n))
         labels = [self._short(c) for c in self.classes]
         ticks = [[(i + 0.5, lab) for i, lab in enumerate(labels)]]
-        self.plot.getAxis("bottom").setTicks(ticks)
         self.plot.getAxis("left").setTicks(ticks)
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self._fit_bottom_labels()
         self.plot.setXRange(0, n, padding=0)
         self.plot.setYRange(0, n, padding=0)
         if title:
             self.plot.setTitle(title, size=f"{self.font_pt + 1}pt")
         self._draw_numbers(m, normalised, vmax)
         self._highlight.hide()
+
+    def _fit_bottom_labels(self) -> None:
+        """Stagger the column names on two lines when they would overlap at the current width."""
+        if not self.classes:
+            return
+        ax = self.plot.getAxis("bottom")
+        width = self.plot.getViewBox().width() or 1.0
+        cell = width / len(self.classes)
+        fm = QFontMetrics(ax.style.get("tickFont") or QFont())
+        labels = [self._short(c) for c in self.classes]
+        widest = max(fm.horizontalAdvance(s) for s in labels) + 6
+        stagger = widest > cell and len(labels) > 1
+        shown = [("\n" + s if (stagger and i % 2) else s) for i, s in enumerate(labels)]
+        ax.setTicks([[(i + 0.5, s) for i, s in enumerate(shown)]])
+        ax.setStyle(tickTextHeight=2 * fm.height() if stagger else fm.height())
+        ax.setHeight(None)
 
     def _short(self, name: str) -> str:
         return name[:4] if self.short_labels and len(name) > 5 else name
