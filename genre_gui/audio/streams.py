@@ -172,7 +172,8 @@ class MicStream(_Stream):
     ring_seconds : float
         Audio kept for readers.
     stall_seconds : float
-        Silence from the driver (no callback) longer than this counts as a lost device.
+        Silence from the driver (no callback) longer than this counts as a lost device. Some sources
+        deliver in long bursts (PulseAudio's sine source: 2 s blocks), hence the generous default.
     """
 
     kind = "microphone"
@@ -184,7 +185,7 @@ class MicStream(_Stream):
         *,
         blocksize: int = DEFAULT_BLOCKSIZE,
         ring_seconds: float = RING_SECONDS,
-        stall_seconds: float = 2.0,
+        stall_seconds: float = 5.0,
         latency: str | float = "low",
     ) -> None:
         super().__init__(stall_seconds)

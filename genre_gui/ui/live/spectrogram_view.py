@@ -116,11 +116,12 @@ class SpectrogramView(QWidget):
         self._compute_until(source, end, max_columns=self.width)
         self._show()
 
-    def advance(self, source: Any, position: int, max_columns: int = 8) -> int:
+    def advance(self, source: Any, position: int, max_columns: int = 16) -> int:
         """Add the columns that became due up to ``position``; returns how many were computed.
 
-        A jump backwards (seek) or further than the view resets it. When the GUI fell behind by more
-        than ``max_columns``, the oldest missing columns are skipped (drawn blank) rather than stalling.
+        At most ``max_columns`` per call, so a burst of audio (some sources deliver seconds at once)
+        is drawn over the next ticks instead of stalling one. A jump backwards (seek) resets the view;
+        falling behind by more than the whole view skips the columns nobody would see (drawn blank).
         """
         if not self.n_fft:
             return 0
@@ -133,9 +134,8 @@ class SpectrogramView(QWidget):
         due = (end - self._next_end) // self.hop + 1
         if due <= 0:
             return 0
-        if due > max_columns:
-            for _ in range(due - max_columns):
-                self._push_blank()
+        for _ in range(due - self.width):
+            self._push_blank()
         n = self._compute_until(source, end, max_columns=max_columns)
         self._show()
         return n
