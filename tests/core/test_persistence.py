@@ -11,7 +11,6 @@ import zipfile
 
 import numpy as np
 import pytest
-from genre_gui.core.preprocessing import StandardScaler
 
 from genre_gui.core import persistence
 from genre_gui.core.datasets import load_feature_csv
@@ -19,6 +18,7 @@ from genre_gui.core.errors import ModelFileError
 from genre_gui.core.models import MODELS
 from genre_gui.core.persistence import load_pipeline, read_header, save_pipeline
 from genre_gui.core.pipeline import Pipeline
+from genre_gui.core.preprocessing import StandardScaler
 
 
 @pytest.fixture(scope="module")

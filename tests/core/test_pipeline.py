@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from genre_gui.core.preprocessing import StandardScaler
 
 from genre_gui.core.audio_io import AudioError, load_audio, resample
 from genre_gui.core.datasets import load_feature_csv
@@ -13,6 +12,7 @@ from genre_gui.core.errors import FeatureError
 from genre_gui.core.features import get_feature_set
 from genre_gui.core.models import KNeighborsClassifier, SoftmaxRegression
 from genre_gui.core.pipeline import Pipeline, Prediction, segment_starts
+from genre_gui.core.preprocessing import StandardScaler
 
 SR = 22050
 
