@@ -440,3 +440,21 @@ def test_saving_into_a_missing_folder_is_a_dataset_error(tmp_path, small_csv):
         save_feature_csv(d, tmp_path / "no" / "x.csv")
     with pytest.raises(DatasetError, match="cannot write"):
         save_npz(d, tmp_path / "no" / "x.npz")
+
+
+def test_load_dataset_dispatches_idx_files_and_folders(tmp_path, mnist_dir):
+    images = mnist_dir / "t10k-images-idx3-ubyte.gz"
+    d = load_dataset(images)  # the labels file is found beside it
+    assert d.X.shape == (10_000, 784) and d.classes == list(range(10))
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (folder / name).symlink_to(mnist_dir / name)
+    d2 = load_dataset(folder)
+    np.testing.assert_array_equal(d2.X, d.X)
+    np.testing.assert_array_equal(d2.y, d.y)
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    (lonely / "t10k-images-idx3-ubyte.gz").symlink_to(images)
+    with pytest.raises(DatasetError, match="no matching labels file"):
+        load_dataset(lonely / "t10k-images-idx3-ubyte.gz")
