@@ -131,7 +131,7 @@ class KNeighborsClassifier(BaseClassifier):
         X = check_predict_input(self, X, "X_fit_")
         k = self._effective_k(None)
         out = np.empty((X.shape[0], self.classes_.shape[0]))
-        for start, stop, d, i in self._neighbour_blocks(X, k, self._uniform_on_x()):
+        for start, stop, d, i in self._neighbour_blocks(X, k):
             votes = self._votes(d, i)
             out[start:stop] = votes / votes.sum(axis=1, keepdims=True)
         return out
@@ -141,7 +141,7 @@ class KNeighborsClassifier(BaseClassifier):
         X = check_predict_input(self, X, "X_fit_")
         k = self._effective_k(None)
         out = np.empty(X.shape[0], dtype=np.intp)
-        for start, stop, d, i in self._neighbour_blocks(X, k, self._uniform_on_x()):
+        for start, stop, d, i in self._neighbour_blocks(X, k):
             out[start:stop] = np.argmax(self._votes(d, i), axis=1)
         return self.classes_[out]
 
@@ -157,10 +157,6 @@ class KNeighborsClassifier(BaseClassifier):
             raise ValueError(f"k_max must be >= 1, got {self.k_max!r}")
         if not self.chunk_mb > 0:
             raise ValueError(f"chunk_mb must be > 0, got {self.chunk_mb!r}")
-
-    def _uniform_on_x(self) -> bool | None:
-        # scikit-learn's uniform-weight prediction forces the "parallel on X" search
-        return True if self.weights == "uniform" else None
 
     def _effective_k(self, n_neighbors: int | None) -> int:
         k = int(self.n_neighbors if n_neighbors is None else n_neighbors)
@@ -208,8 +204,9 @@ class KNeighborsClassifier(BaseClassifier):
         """Yield (start, stop, distances, indices) of the k nearest rows for blocks of queries.
 
         Distances are squared for the Euclidean metric. Neighbours are ordered by (distance, index).
-        ``parallel_on_x`` names the scikit-learn search strategy whose tie-breaking is reproduced
-        (True for its uniform-weight ``predict``/``predict_proba``, None for its "auto").
+        ``parallel_on_x`` names the scikit-learn search strategy whose tie-breaking is reproduced;
+        None is its "auto", which every Euclidean query of ``KNeighborsClassifier`` uses (its
+        class-mode shortcut with a forced "parallel on X" excludes the Euclidean metric).
         """
         n_fit = self.X_fit_.shape[0]
         ranges = thread_ranges(X.shape[0], n_fit, parallel_on_x, openmp_threads())

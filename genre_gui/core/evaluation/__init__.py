@@ -1,0 +1,32 @@
+"""Honest evaluation: clip-grouped splits, blocked folds, metrics and cross-validation as plain data.
+
+Rows of one clip (its segments) never land on both sides of a split; the scaler is fitted inside each
+training fold; results are dataclasses a UI can show and a CLI can print or dump as JSON.
+"""
+
+from .cv import SUMMARY_METRICS, CVResult, FoldResult, aggregate_by_group, cross_validate
+from .metrics import EvaluationResult, class_index, confusion_matrix, metrics
+from .splits import (
+    blocked_kfold,
+    holdout_split,
+    make_folds,
+    parse_clip_ids,
+    stratified_group_kfold,
+)
+
+__all__ = [
+    "SUMMARY_METRICS",
+    "CVResult",
+    "EvaluationResult",
+    "FoldResult",
+    "aggregate_by_group",
+    "blocked_kfold",
+    "class_index",
+    "confusion_matrix",
+    "cross_validate",
+    "holdout_split",
+    "make_folds",
+    "metrics",
+    "parse_clip_ids",
+    "stratified_group_kfold",
+]
