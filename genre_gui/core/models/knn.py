@@ -169,10 +169,10 @@ class KNeighborsClassifier(BaseClassifier):
         """Per-training-set terms reused by every query (after fit or after loading a model file)."""
         X = self.X_fit_
         if self.metric == "euclidean":
-            self._fit_norms = np.einsum("ij,ij->i", X, X)
+            self._fit_norms = _row_sq_norms(X)
             self._fit_T = X
         else:
-            norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+            norms = np.sqrt(_row_sq_norms(X))
             # zero rows stay zero (distance 1 to everything), as in scikit-learn's normalize()
             norms[norms == 0] = 1.0
             self._fit_T = X / norms[:, None]
@@ -189,10 +189,10 @@ class KNeighborsClassifier(BaseClassifier):
             # (-2 a).b equals -2 (a.b) exactly (a power-of-two scale) and is summed like scikit-learn:
             # (||a||^2 + (-2 a.b)) + ||b||^2
             D = np.matmul(-2.0 * Xc, self._fit_T.T, out=out)
-            D += np.einsum("ij,ij->i", Xc, Xc)[:, None]
+            D += _row_sq_norms(Xc)[:, None]
             D += self._fit_norms[None, :]
             return D
-        norms = np.sqrt(np.einsum("ij,ij->i", Xc, Xc))
+        norms = np.sqrt(_row_sq_norms(Xc))
         norms[norms == 0] = 1.0
         D = np.matmul(Xc / norms[:, None], self._fit_T.T, out=out)
         np.subtract(1.0, D, out=D)
@@ -271,6 +271,17 @@ class KNeighborsClassifier(BaseClassifier):
             except TrainingInterrupted:
                 self.interrupted_ = True
                 return
+
+
+def _row_sq_norms(X: np.ndarray) -> np.ndarray:
+    """Squared row norms summed by BLAS ``ddot``, as scikit-learn sums them.
+
+    einsum's different summation order changes the last bit of some norms, and with it the tiny
+    distance (hence the distance weight) of near-duplicate rows.
+    """
+    if hasattr(np, "vecdot"):
+        return np.vecdot(X, X)
+    return np.matmul(X[:, None, :], X[:, :, None])[:, 0, 0]  # pragma: no cover - NumPy < 2
 
 
 def _k_nearest(
