@@ -125,8 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    # -q is accepted before or after the command; SUPPRESS keeps a top-level -q from being reset
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars")
 
-    p = sub.add_parser("extract", help="extract features of an audio folder to .csv or .npz")
+    p = sub.add_parser("extract", parents=[common],
+                       help="extract features of an audio folder to .csv or .npz")
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--out", required=True, metavar="PATH", help="output .csv or .npz")
     p.add_argument("--feature-set", default="gtzan57", metavar="NAME")
@@ -135,14 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", default=None, metavar="PATH")
     p.add_argument("--no-cache", action="store_true")
 
-    p = sub.add_parser("train", help="train one model on a whole dataset and save it")
+    p = sub.add_parser("train", parents=[common], help="train one model on a whole dataset and save it")
     _add_dataset_args(p)
     p.add_argument("--model", choices=MODEL_NAMES, default="softmax")
     p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="a model hyperparameter (repeatable), e.g. --set n_neighbors=7")
     p.add_argument("--out", required=True, metavar="PATH", help="model file (.npz)")
 
-    p = sub.add_parser("evaluate", help="cross-validate one model")
+    p = sub.add_parser("evaluate", parents=[common], help="cross-validate one model")
     _add_dataset_args(p)
     p.add_argument("--model", choices=MODEL_NAMES, default="softmax")
     p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE")
@@ -150,7 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
                    help="write results as JSON (to stdout when no PATH)")
 
-    p = sub.add_parser("compare", help="cross-validate all three models: table + confusion matrices")
+    p = sub.add_parser("compare", parents=[common],
+                       help="cross-validate all three models: table + confusion matrices")
     _add_dataset_args(p)
     p.add_argument("--models", default=",".join(MODEL_NAMES), metavar="LIST",
                    help="comma-separated subset of " + ", ".join(MODEL_NAMES))
@@ -160,13 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", nargs="?", const="-", default=None, metavar="PATH",
                    help="write the comparison table as CSV (to stdout when no PATH)")
 
-    p = sub.add_parser("predict", help="classify audio files with a saved model")
+    p = sub.add_parser("predict", parents=[common], help="classify audio files with a saved model")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--model", default=None, metavar="PATH",
                    help=f"model file (default: {DEFAULT_MODEL.name})")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
 
-    p = sub.add_parser("train-default", help="train the shipped default model (best of three, blocked CV)")
+    p = sub.add_parser("train-default", parents=[common],
+                       help="train the shipped default model (best of three, blocked CV)")
     p.add_argument("--out", required=True, metavar="PATH")
     p.add_argument("--csv", default=str(DEMO_CSV), metavar="PATH", help="the GTZAN feature table")
     p.add_argument("--folds", type=int, default=10, metavar="N")
@@ -244,68 +251,50 @@ def _describe(protocol: str, n_folds: int, test_size: float) -> str:
     return f"{n_folds}-fold {what}"
 
 
-def _cv_callback(bar: ProgressBar, n_folds: int, counter: list[int]) -> Callable[[Any], None]:
+def _cv_callback(bar: ProgressBar) -> Callable[[Any], None]:
     def cb(event: Any) -> None:
-        epoch, n_epochs = getattr(event, "epoch", 0), max(1, getattr(event, "n_epochs", 1))
-        fold = max(0, counter[0])
-        done = int(1000 * (fold + min(1.0, epoch / n_epochs)) / n_folds)
-        loss = getattr(event, "train_loss", None)
+        fold, n_folds = event.extra.get("fold", 0), max(1, event.extra.get("n_folds", 1))
+        frac = min(1.0, event.epoch / max(1, event.n_epochs))
+        loss = event.train_loss
         msg = f"fold {fold + 1}/{n_folds}" + (f" loss {loss:.4f}" if loss is not None else "")
-        bar(done, 1000, msg)
+        bar(int(1000 * (fold + frac) / n_folds), 1000, msg)
 
     return cb
 
 
-def run_cv(ds: Any, name: str, params: dict, folds: list, quiet: bool) -> dict:
+def run_cv(ds: Any, name: str, params: dict, folds: list, scheme: str, quiet: bool) -> dict:
     """Cross-validate one model with ``evaluation.cross_validate``; return plain results (JSON-ready)."""
-    from .core.evaluation import cross_validate, metrics
+    from .core.evaluation import cross_validate
 
     make = _make_factory(name, params)
-    counter = [-1]
-
-    def factory() -> Any:
-        counter[0] += 1
-        return make()
-
     bar = ProgressBar(f"{name:<12}", quiet=quiet)
     t0 = time.perf_counter()
     try:
-        cv = cross_validate(factory, ds, folds, callback=_cv_callback(bar, len(folds), counter))
+        cv = cross_validate(make, ds, folds, callback=_cv_callback(bar), scheme=scheme,
+                            progress=lambda d, t, m: bar(int(1000 * d / max(1, t)), 1000, m))
     finally:
         bar.close()
     seconds = time.perf_counter() - t0
-    fold_acc = [float(f.accuracy) for f in cv.folds]
-    proba = np.asarray(cv.oof_proba, dtype=np.float64)
-    rows = np.flatnonzero(np.all(np.isfinite(proba), axis=1))
-    y_true, proba, groups = _per_clip(ds.y[rows], proba[rows], ds.groups[rows])
-    classes = list(ds.classes)
-    y_pred = np.asarray(classes)[np.argmax(proba, axis=1)].astype(np.asarray(y_true).dtype)
-    res = metrics(y_true, y_pred, proba, classes)
+    if not cv.folds or cv.pooled is None:
+        raise UsageError(f"{name}: no fold could be evaluated")
+    fold_acc = [float(f.evaluation.accuracy) for f in cv.folds]
+    pooled = cv.pooled
     return {
         "model": name,
-        "params": {k: _plain(v) for k, v in make().get_params().items()},
-        "accuracy_mean": float(np.mean(fold_acc)),
-        "accuracy_std": float(np.std(fold_acc)),
+        "params": {k: _plain(v) for k, v in cv.params.items()},
+        "scheme": cv.scheme,
+        "accuracy_mean": float(cv.mean["accuracy"]),
+        "accuracy_std": float(cv.std["accuracy"]),
         "fold_accuracies": fold_acc,
-        "oof_accuracy": float(res.accuracy),
-        "macro_f1": float(res.macro_f1),
-        "log_loss": float(res.log_loss),
-        "classes": [_plain(c) for c in classes],
-        "confusion": np.asarray(res.confusion).astype(int).tolist(),
-        "n_evaluated": int(len(y_true)),
+        "macro_f1": float(cv.mean.get("macro_f1", pooled.macro_f1)),
+        "log_loss": None if pooled.log_loss is None else float(cv.mean.get("log_loss", pooled.log_loss)),
+        "oof_accuracy": float(pooled.accuracy),
+        "classes": [_plain(c) for c in cv.classes],
+        "confusion": np.asarray(pooled.confusion).astype(int).tolist(),
+        "n_evaluated": int(pooled.n_samples),
+        "clips_aggregated": bool(cv.aggregated),
         "seconds": round(seconds, 3),
     }
-
-
-def _per_clip(y: np.ndarray, proba: np.ndarray, groups: np.ndarray):
-    """Average segment probabilities per clip (a no-op when every row is its own clip)."""
-    uniq, first, inv = np.unique(groups, return_index=True, return_inverse=True)
-    if len(uniq) == len(groups):
-        return y, proba, groups
-    sums = np.zeros((len(uniq), proba.shape[1]))
-    np.add.at(sums, inv, proba)
-    counts = np.bincount(inv, minlength=len(uniq))[:, None]
-    return y[first], sums / counts, uniq
 
 
 def _plain(v: Any) -> Any:
@@ -372,7 +361,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     ds = _load(args, args.quiet)
     folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
-    r = run_cv(ds, args.model, dict(args.params), folds, args.quiet)
+    scheme = _describe(args.protocol, args.folds, args.test_size)
+    r = run_cv(ds, args.model, dict(args.params), folds, scheme, args.quiet)
     report = _report(ds, args, [r])
     if args.json is not None:
         _write_out(args.json, json.dumps(report, indent=2))
@@ -393,7 +383,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         )
     ds = _load(args, args.quiet)
     folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
-    results = [run_cv(ds, n, {}, folds, args.quiet) for n in names]
+    scheme = _describe(args.protocol, args.folds, args.test_size)
+    results = [run_cv(ds, n, {}, folds, scheme, args.quiet) for n in names]
     report = _report(ds, args, results)
     to_stdout = args.json == "-" or args.csv == "-"
     if args.json is not None:
@@ -457,7 +448,8 @@ def cmd_train_default(args: argparse.Namespace) -> int:
     keep = ~reserved_mask(full.groups)
     ds = full.subset(keep)
     folds = _folds(ds, "blocked", args.folds, 0.2, 0)
-    results = [run_cv(ds, n, {}, folds, args.quiet) for n in MODEL_NAMES]
+    scheme = _describe("blocked", args.folds, 0.2)
+    results = [run_cv(ds, n, {}, folds, scheme, args.quiet) for n in MODEL_NAMES]
     best = max(results, key=lambda r: r["accuracy_mean"])
     meta = {
         "created_by": "genre-gui-cli train-default",
@@ -501,8 +493,8 @@ def _table(report: dict) -> str:
              f"{'model':<14}{'accuracy':>18}{'macro F1':>10}{'log loss':>10}{'seconds':>9}"]
     for r in report["models"]:
         acc = f"{r['accuracy_mean'] * 100:.1f} ± {r['accuracy_std'] * 100:.1f} %"
-        lines.append(f"{r['model']:<14}{acc:>18}{r['macro_f1']:>10.3f}{r['log_loss']:>10.3f}"
-                     f"{r['seconds']:>9.1f}")
+        ll = "n/a" if r["log_loss"] is None else f"{r['log_loss']:.3f}"
+        lines.append(f"{r['model']:<14}{acc:>18}{r['macro_f1']:>10.3f}{ll:>10}{r['seconds']:>9.1f}")
     return "\n".join(lines)
 
 
@@ -525,7 +517,8 @@ def _csv_table(report: dict) -> str:
                 *[f"fold{i + 1}" for i in range(n)]])
     for r in report["models"]:
         w.writerow([r["model"], f"{r['accuracy_mean']:.6f}", f"{r['accuracy_std']:.6f}",
-                    f"{r['macro_f1']:.6f}", f"{r['log_loss']:.6f}", f"{r['seconds']:.3f}", report["protocol"],
+                    f"{r['macro_f1']:.6f}", "" if r["log_loss"] is None else f"{r['log_loss']:.6f}",
+                    f"{r['seconds']:.3f}", report["protocol"],
                     *[f"{a:.6f}" for a in r["fold_accuracies"]]])
     return buf.getvalue()
 
