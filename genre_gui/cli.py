@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE",
                    help="a model hyperparameter (repeatable), e.g. --set n_neighbors=7")
     p.add_argument("--out", required=True, metavar="PATH", help="model file (.npz)")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the model")
 
     p = sub.add_parser("evaluate", parents=[common], help="cross-validate one model")
     _add_dataset_args(p)
@@ -218,10 +219,12 @@ def _report_failures(ds: Any) -> None:
             _eprint(f"  ... and {len(ds.failures) - 20} more")
 
 
-def _make_factory(name: str, params: dict) -> Callable[[], Any]:
+def _make_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Any]:
     from .core.models import MODELS
 
     cls = MODELS[name]
+    if "random_state" in cls._param_names() and "random_state" not in params:
+        params = {**params, "random_state": seed}  # reproducible runs (and default model) by default
     try:
         cls(**params)
     except TypeError as exc:
@@ -262,16 +265,18 @@ def _cv_callback(bar: ProgressBar) -> Callable[[Any], None]:
     return cb
 
 
-def run_cv(ds: Any, name: str, params: dict, folds: list, scheme: str, quiet: bool) -> dict:
+def run_cv(ds: Any, name: str, params: dict, folds: list, scheme: str, quiet: bool, seed: int = 0) -> dict:
     """Cross-validate one model with ``evaluation.cross_validate``; return plain results (JSON-ready)."""
     from .core.evaluation import cross_validate
 
-    make = _make_factory(name, params)
+    make = _make_factory(name, params, seed)
     bar = ProgressBar(f"{name:<12}", quiet=quiet)
     t0 = time.perf_counter()
     try:
         cv = cross_validate(make, ds, folds, callback=_cv_callback(bar), scheme=scheme,
                             progress=lambda d, t, m: bar(int(1000 * d / max(1, t)), 1000, m))
+    except ValueError as exc:  # the data was validated on loading: this is a bad hyperparameter value
+        raise UsageError(f"{name}: {exc}") from exc
     finally:
         bar.close()
     seconds = time.perf_counter() - t0
@@ -301,11 +306,11 @@ def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _fit_pipeline(ds: Any, name: str, params: dict, metadata: dict, quiet: bool) -> Any:
+def _fit_pipeline(ds: Any, name: str, params: dict, metadata: dict, quiet: bool, seed: int = 0) -> Any:
     from .core.pipeline import Pipeline
     from .core.preprocessing import StandardScaler
 
-    make = _make_factory(name, params)
+    make = _make_factory(name, params, seed)
     bar = ProgressBar(f"training {name}", quiet=quiet)
     scaler = StandardScaler().fit(ds.X)
     model = make()
@@ -313,6 +318,8 @@ def _fit_pipeline(ds: Any, name: str, params: dict, metadata: dict, quiet: bool)
         model.fit(scaler.transform(ds.X), ds.y,
                   callback=lambda e: bar(e.epoch, max(1, e.n_epochs), "" if e.train_loss is None
                                          else f"loss {e.train_loss:.4f}"))
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from exc
     finally:
         bar.close()
     return Pipeline(ds.feature_set, scaler, model, list(model.classes_), metadata)
@@ -350,7 +357,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         "segment_seconds": args.segment_seconds or 30.0, "params": params,
         "created_by": "genre-gui-cli train",
     }
-    pipe = _fit_pipeline(ds, args.model, params, meta, args.quiet)
+    pipe = _fit_pipeline(ds, args.model, params, meta, args.quiet, args.seed)
     save_pipeline(pipe, args.out)
     acc = float(np.mean(pipe.predict_features(ds.X) == ds.y))
     print(f"{args.out}: {args.model} trained on {len(ds)} rows, {len(ds.classes)} classes "
@@ -362,7 +369,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     ds = _load(args, args.quiet)
     folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
     scheme = _describe(args.protocol, args.folds, args.test_size)
-    r = run_cv(ds, args.model, dict(args.params), folds, scheme, args.quiet)
+    r = run_cv(ds, args.model, dict(args.params), folds, scheme, args.quiet, args.seed)
     report = _report(ds, args, [r])
     if args.json is not None:
         _write_out(args.json, json.dumps(report, indent=2))
@@ -384,7 +391,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     ds = _load(args, args.quiet)
     folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
     scheme = _describe(args.protocol, args.folds, args.test_size)
-    results = [run_cv(ds, n, {}, folds, scheme, args.quiet) for n in names]
+    results = [run_cv(ds, n, {}, folds, scheme, args.quiet, args.seed) for n in names]
     report = _report(ds, args, results)
     to_stdout = args.json == "-" or args.csv == "-"
     if args.json is not None:

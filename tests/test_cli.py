@@ -206,6 +206,9 @@ def test_bad_dataset_files_exit_2(tmp_path, gtzan_csv, capsys):
     assert code == 2 and "row 6" in _one_line_error(err) and str(nan_csv) in err
     code, out, err = run(["compare", "--dataset", str(gtzan_csv), "--folds", "1"], capsys)
     assert code == 2 and "--folds" in _one_line_error(err)
+    code, out, err = run(["train", "--dataset", str(gtzan_csv), "--set", "solver=foo", "--out",
+                          str(tmp_path / "m.npz")], capsys)
+    assert code == 2 and "solver" in _one_line_error(err) and not (tmp_path / "m.npz").exists()
     code, out, err = run(["compare", "--dataset", str(gtzan_csv), "--models", "knn,svm"], capsys)
     assert code == 2 and "svm" in _one_line_error(err)
     code, out, err = run(["extract", str(tmp_path), "--out", str(tmp_path / "x.txt")], capsys)
