@@ -37,7 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...audio.devices import COMMON_SAMPLERATES, DeviceInfo, list_input_devices, supported_input_samplerates
+from ...audio.devices import (
+    COMMON_SAMPLERATES,
+    DeviceInfo,
+    list_input_devices,
+    rescan_devices,
+    supported_input_samplerates,
+)
 from ...audio.errors import DeviceLostError, LiveAudioError, PortAudioMissingError
 from ...audio.streams import FilePlayer, MicStream
 from ...core.audio_io import AUDIO_EXTENSIONS
@@ -197,7 +203,7 @@ class LivePanel(QWidget):
         self.play_button.clicked.connect(self.toggle_play)
         self.stop_button.clicked.connect(self.stop_playback)
         self.seek_slider.valueChanged.connect(self._on_slider)
-        self.refresh_button.clicked.connect(self.refresh_devices)
+        self.refresh_button.clicked.connect(lambda: self.refresh_devices(rescan=True))
         self.mic_button.clicked.connect(self._on_mic_button)
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         self.fft_combo.currentIndexChanged.connect(self._on_view_settings)
@@ -378,14 +384,21 @@ class LivePanel(QWidget):
         self._stop_mic()
         self._update_buttons()
 
-    def refresh_devices(self) -> None:
-        """List recording devices in a background thread (PortAudio can be slow or hang on start)."""
+    def refresh_devices(self, rescan: bool = False) -> None:
+        """List recording devices in a background thread (PortAudio can be slow or hang on start).
+
+        ``rescan`` makes PortAudio look for new hardware (it caches the list), which it can only do
+        with no stream open; otherwise the cached list is shown.
+        """
         if self._shut or (self._probe_thread is not None and self._probe_thread.is_alive()):
             return
         if self._mic is not None and self._mic.running:
-            return  # PortAudio cannot rescan under an open stream; the list stays as is
+            return  # the device cannot change under a running recording
+        streams_open = self._player is not None and self._player._stream is not None
         self.refresh_button.setEnabled(False)
-        self._probe_thread = threading.Thread(target=self._probe_devices, name="device-probe", daemon=True)
+        self._probe_thread = threading.Thread(
+            target=self._probe_devices, args=(rescan and not streams_open,), name="device-probe", daemon=True
+        )
         self._probe_thread.start()
 
     def shutdown(self) -> None:
@@ -520,9 +533,11 @@ class LivePanel(QWidget):
         self.spectrum.set_peak_hold(on)
 
     # ------------------------------------------------------------------------------------- devices
-    def _probe_devices(self) -> None:
+    def _probe_devices(self, rescan: bool = False) -> None:
         """Background thread: enumerate input devices and their rates; the answer goes through a signal."""
         try:
+            if rescan:
+                rescan_devices()
             devices = list_input_devices()
             result: Any = [(d, supported_input_samplerates(d)) for d in devices]
         except LiveAudioError as exc:
