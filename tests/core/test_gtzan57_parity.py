@@ -65,7 +65,16 @@ def table(gtzan_csv: Path) -> tuple[list[str], dict[str, np.ndarray], np.ndarray
 
 
 @pytest.fixture(scope="module")
-def ours(gtzan_clip_paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+def oracle_jobs(gtzan_clip_paths: list[Path]):
+    """Start librosa on every clip in 2 worker processes; our extractor runs meanwhile in this one."""
+    # librosa takes ~2 s a clip. "spawn" keeps the workers clean of whatever this process holds (Qt).
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        yield [pool.submit(librosa_oracle, str(p)) for p in gtzan_clip_paths]
+
+
+@pytest.fixture(scope="module")
+def ours(oracle_jobs, gtzan_clip_paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
     g, m = [], []
     for p in gtzan_clip_paths:
         y = load_audio(p, SR)
@@ -75,12 +84,8 @@ def ours(gtzan_clip_paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.fixture(scope="module")
-def oracle(gtzan_clip_paths: list[Path]) -> tuple[np.ndarray, np.ndarray]:
-    # librosa takes ~2 s a clip: spread the 50 over both cores. "spawn" keeps the workers clean of
-    # whatever the test process holds (Qt, threads).
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-        results = list(pool.map(librosa_oracle, [str(p) for p in gtzan_clip_paths]))
+def oracle(oracle_jobs) -> tuple[np.ndarray, np.ndarray]:
+    results = [job.result() for job in oracle_jobs]
     return np.array([r[0] for r in results]), np.array([r[1] for r in results])
 
 
