@@ -126,8 +126,11 @@ def test_extract_is_pure_and_accepts_other_dtypes_and_rates():
     np.testing.assert_array_equal(a, fs.extract(y.copy(), SR))
     # float64 and int16 input are computed like float32 (as librosa.load returns)
     np.testing.assert_allclose(fs.extract(y.astype(np.float64), SR), a, rtol=1e-6, atol=1e-4)
+    # integer PCM is scaled to [-1, 1) as audio readers do
     y16 = np.round(y * 16384).astype(np.int16)
-    assert np.all(np.isfinite(fs.extract(y16, SR)))
+    np.testing.assert_allclose(fs.extract(y16, SR), fs.extract(y16 / 32768.0, SR), rtol=1e-6, atol=1e-4)
+    u8 = (np.round(y * 64) + 128).astype(np.uint8)
+    np.testing.assert_allclose(fs.extract(u8, SR), fs.extract((u8 - 128.0) / 128.0, SR), rtol=1e-6, atol=1e-4)
     # other rates are resampled to 22050 Hz first: 44.1 kHz of the same content gives ~ the same MFCCs
     t = np.arange(int(2.0 * 44100)) / 44100
     tone = lambda tt: (0.3 * np.sin(2 * np.pi * 440 * tt) + 0.2 * np.sin(2 * np.pi * 1234 * tt))  # noqa: E731

@@ -42,7 +42,8 @@ class FeatureSet(ABC):
         Parameters
         ----------
         y : ndarray of shape (n,)
-            Finite mono samples (any float or int dtype; computed in float32 like ``librosa.load``).
+            Finite mono samples, computed in float32 like ``librosa.load`` returns them. Integer PCM
+            (e.g. int16) is scaled to [-1, 1) first, as audio readers do.
         sr : int
             Their sample rate; resampled to ``sample_rate`` when different.
 
@@ -80,7 +81,7 @@ class FeatureSet(ABC):
             raise FeatureError(f"{self.name}: sample rate must be a positive integer, got {sr!r}")
         if not np.all(np.isfinite(y)):
             raise FeatureError(f"{self.name}: the samples contain NaN or infinite values")
-        y = y.astype(np.float32, copy=False)
+        y = _as_float32(y)
         if sr_int != self.sample_rate:
             if len(y) * self.sample_rate < self.min_samples * sr_int:
                 raise FeatureError(self._too_short(len(y) * self.sample_rate // sr_int))
@@ -100,3 +101,12 @@ class FeatureSet(ABC):
 
     def __repr__(self) -> str:
         return f"<FeatureSet {self.name} v{self.version}: {len(self.columns)} columns>"
+
+
+def _as_float32(y: np.ndarray) -> np.ndarray:
+    if np.issubdtype(y.dtype, np.floating):
+        return y.astype(np.float32, copy=False)
+    info = np.iinfo(y.dtype)
+    half = (int(info.max) + 1) // 2 if info.min == 0 else -int(info.min)
+    offset = half if info.min == 0 else 0  # unsigned PCM (8-bit WAV) is centred on half its range
+    return ((y.astype(np.float64) - offset) / half).astype(np.float32)
