@@ -239,3 +239,18 @@ def test_progress_bars_go_to_stderr_and_quiet_works_after_the_command(gtzan_csv,
     assert cli.main([*argv, "-q"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and "softmax: confusion matrix" in out
+
+
+def test_evaluate_audio_folder_in_segment_mode_scores_clips(tmp_path, gtzan_clips_dir, capsys):
+    root = tmp_path / "music"
+    for g in ("classical", "metal"):
+        (root / g).mkdir(parents=True)
+        for src in sorted((gtzan_clips_dir / g).glob("*.flac"))[:4]:
+            (root / g / src.name).symlink_to(src)
+    code, out, err = run(["evaluate", "--dataset", str(root), "--feature-set", "mfcc13", "--segment-seconds",
+                          "10", "--folds", "2", "--model", "knn", "--no-cache", "--json"], capsys)
+    assert code == 0, err
+    r = json.loads(out)
+    assert r["n_rows"] == 24 and r["n_clips"] == 8
+    m = r["models"][0]
+    assert m["clips_aggregated"] and m["n_evaluated"] == 8 and np.sum(m["confusion"]) == 8
