@@ -38,7 +38,7 @@ def test_gradient_matches_finite_differences(cls):
     W = rng.normal(size=(5, 4))
     b = rng.normal(size=4)
     model = cls(alpha=0.3)
-    _, gW, gb, _ = model._loss_grad(X, Y, W, b)
+    _, gW, gb, _ = model._objective_grad(X, Y, W, b)
     if cls is OneVsRestLogisticRegression:
         # each column follows its own binary objective: the gradient is of the *sum* over classes
         scale = Y.shape[1]
@@ -251,3 +251,22 @@ def test_models_registry_names_and_fitted_attrs():
             setattr(clone, attr, getattr(model, attr).copy())
         clone.n_iter_ = model.n_iter_
         np.testing.assert_array_equal(clone.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("cls", LINEAR)
+def test_blocked_full_batch_gradient_equals_one_pass(cls):
+    from genre_gui.core.models import _linear
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 400))  # 9.6 MB: more than two row blocks
+    Y = one_hot(rng.integers(0, 5, 3000), 5)
+    W, b = rng.normal(scale=0.05, size=(400, 5)), rng.normal(size=5)
+    model = cls(alpha=0.01)
+    assert X.nbytes > 2 * _linear._BLOCK_BYTES
+    loss, gW, gb, per_class = model._objective_grad(X, Y, W, b)
+    ref_loss, ref_gW, ref_gb, ref_pc = model._loss_grad(X, Y, W, b)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(gW, ref_gW + 0.01 * W, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(gb, ref_gb, rtol=1e-10, atol=1e-14)
+    if ref_pc is not None:
+        np.testing.assert_allclose(per_class, ref_pc, rtol=1e-12)

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
+
+
+def single_threaded_blas() -> contextlib.AbstractContextManager:
+    """Limit BLAS to one thread for the duration of a ``with`` block (when threadpoolctl is present).
+
+    The linear models multiply thin matrices (10 columns): there OpenBLAS's thread start-up and
+    spin-waiting cost more than they save, several times so on a busy machine.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def check_matrix(X: Any, name: str = "X") -> np.ndarray:

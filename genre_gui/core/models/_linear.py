@@ -11,13 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from ._common import check_predict_input, check_validation, check_X_y, one_hot
+from ._common import check_predict_input, check_validation, check_X_y, one_hot, single_threaded_blas
 from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
 
 SOLVERS = ("gd", "sgd", "adam")
 #: learning rate used when ``learning_rate=None``
 DEFAULT_LEARNING_RATES = {"gd": 0.5, "sgd": 0.05, "adam": 0.01}
 _ADAM_BETA1, _ADAM_BETA2, _ADAM_EPS = 0.9, 0.999, 1e-8
+# row-block size of full-batch passes (see LinearClassifier._objective_grad)
+_BLOCK_BYTES = 4_000_000
 
 
 class LinearClassifier(BaseClassifier):
@@ -67,8 +69,35 @@ class LinearClassifier(BaseClassifier):
     def _loss_grad(
         self, X: np.ndarray, Y: np.ndarray, W: np.ndarray, b: np.ndarray, need_grad: bool = True
     ) -> tuple[float, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-        """Return (mean data loss, dW, db, per-class losses or None); gradients include the L2 term."""
+        """Return (mean data loss, dW, db, per-class losses or None) of the data term only."""
         raise NotImplementedError
+
+    def _objective_grad(
+        self, X: np.ndarray, Y: np.ndarray, W: np.ndarray, b: np.ndarray
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Mean data loss and the gradient of the training objective (data term + L2 on W).
+
+        Large batches are processed in row blocks of a few megabytes: both matrix products of a
+        block then read it while it is still in cache, which halves the memory traffic of
+        full-batch gradient descent on data like MNIST.
+        """
+        n = X.shape[0]
+        step = max(1, _BLOCK_BYTES // (8 * X.shape[1]))
+        if n <= step:
+            loss, gW, gb, per_class = self._loss_grad(X, Y, W, b)
+        else:
+            loss, gW, gb, per_class = 0.0, np.zeros_like(W), np.zeros_like(b), None
+            for start in range(0, n, step):
+                part = slice(start, start + step)
+                lb, gWb, gbb, pcb = self._loss_grad(X[part], Y[part], W, b)
+                share = (min(n, start + step) - start) / n
+                loss += lb * share
+                gW += gWb * share
+                gb += gbb * share
+                if pcb is not None:
+                    per_class = pcb * share if per_class is None else per_class + pcb * share
+        gW += self.alpha * W
+        return loss, gW, gb, per_class
 
     def _proba_from_scores(self, Z: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -120,6 +149,10 @@ class LinearClassifier(BaseClassifier):
         -------
         self
         """
+        with single_threaded_blas():
+            return self._fit(X, y, X_val, y_val, callback)
+
+    def _fit(self, X, y, X_val, y_val, callback) -> LinearClassifier:
         self._check_params()
         X, y_idx, classes = check_X_y(X, y)
         n_classes = classes.shape[0]
@@ -153,9 +186,12 @@ class LinearClassifier(BaseClassifier):
             W_new, b_new = W.copy(), b.copy()
             total, class_total = 0.0, np.zeros(n_classes)
             for start in range(0, n, batch):
-                rows = order[start:start + batch] if order is not None else slice(None)
-                Xb, Yb = X[rows], Y[rows]
-                loss, gW, gb, per_class = self._loss_grad(Xb, Yb, W_new, b_new)
+                if order is None:
+                    Xb, Yb = X, Y
+                else:
+                    rows = order[start:start + batch]
+                    Xb, Yb = X[rows], Y[rows]
+                loss, gW, gb, per_class = self._objective_grad(Xb, Yb, W_new, b_new)
                 m = Xb.shape[0]
                 total += loss * m
                 if per_class is not None:
