@@ -108,7 +108,6 @@ def machine_parallelism() -> float:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(2) as pool:
         pool.map(_spin, [0, 0])  # workers started and imported before timing
-        t0 = time.perf_counter()
         t_one = _spin(2)
         t0 = time.perf_counter()
         pool.map(_spin, [1, 1], chunksize=1)
