@@ -317,6 +317,13 @@ def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelle
                         ok, value = False, f"{paths[pending[fut]]}: {type(exc).__name__}: {exc}"
                     n_results += 1
                     finish(pending.pop(fut), ok, value)
+            if broken and pending:
+                # a broken pool resolves every future at once; keep the ones that did finish
+                wait(list(pending), timeout=5.0)
+                for fut in list(pending):
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        n_results += 1
+                        finish(pending.pop(fut), *fut.result())
         except BaseException:
             for fut in pending:
                 fut.cancel()

@@ -181,3 +181,64 @@ def test_ten_thousand_empty_files_are_quick_failures(tmp_path):
 def test_unknown_feature_set(clips):
     with pytest.raises(FeatureError):
         extract_batch(clips, "nope")
+
+
+class _BrokenAtStart:
+    """Stands in for a process pool whose workers cannot start (e.g. an unguarded __main__)."""
+
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, *a, **k):
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("cannot start workers")
+
+    def shutdown(self, *a, **k):
+        pass
+
+
+def test_pool_that_cannot_start_falls_back_to_this_process(clips, direct_mfcc, monkeypatch, caplog):
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", _BrokenAtStart)
+    X, ok, failures = extract_batch(clips, "mfcc13", n_jobs=2)
+    assert failures == [] and ok == clips
+    np.testing.assert_array_equal(X, direct_mfcc)
+    assert "extracting in this process" in caplog.text
+
+
+def test_a_crashing_worker_fails_only_the_files_in_flight(clips, direct_mfcc, monkeypatch):
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    crash_on = clips[1]
+    pools = []
+
+    class CrashingPool(_BrokenAtStart):
+        def __init__(self, *a, **k):
+            pools.append(self)
+            self.broken = False
+
+        def submit(self, fn, path, *args):
+            fut = Future()
+            if self.broken:
+                raise BrokenProcessPool("pool is broken")
+            if path == crash_on:
+                self.broken = True
+                fut.set_exception(BrokenProcessPool("a worker died"))
+            else:
+                fut.set_result(fn(path, *args))
+            return fut
+
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", CrashingPool)
+    X, ok, failures = extract_batch(clips, "mfcc13", n_jobs=2)
+    assert [p for p, _ in failures] == [crash_on]
+    assert "worker process died" in failures[0][1]
+    assert ok == [p for p in clips if p != crash_on]
+    np.testing.assert_array_equal(X, direct_mfcc[[0, 2, 3]])
+    assert len(pools) == 2  # a fresh pool took over the remaining files
