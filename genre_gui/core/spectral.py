@@ -31,6 +31,10 @@ __all__ = [
 ]
 
 
+#: frames windowed and transformed per block in :func:`stft` (bounds scratch memory on long input)
+_STFT_BLOCK_FRAMES = 4096
+
+
 def tiny(x: np.ndarray | np.dtype | type) -> float:
     """Smallest positive normal number of ``x``'s float type (float32 for non-float input).
 
@@ -138,7 +142,15 @@ def stft(
     # (n_frames, n_fft) with contiguous rows: the FFT runs along the fast axis
     frames = frame(y, n_fft, hop_length).T
     win = _window(window, n_fft).astype(real_dtype)
-    return scipy.fft.rfft(frames * win, axis=-1).T
+    if len(frames) <= _STFT_BLOCK_FRAMES:
+        return scipy.fft.rfft(frames * win, axis=-1).T
+    # Long input: bound the windowed-frame scratch (an hour of audio would otherwise need GBs twice).
+    out = np.empty((len(frames), 1 + n_fft // 2), dtype=np.complex64 if real_dtype == np.float32 else
+                   np.complex128)
+    for start in range(0, len(frames), _STFT_BLOCK_FRAMES):
+        stop = start + _STFT_BLOCK_FRAMES
+        out[start:stop] = scipy.fft.rfft(frames[start:stop] * win, axis=-1)
+    return out.T
 
 
 def _overlap_add(frames: np.ndarray, hop_length: int) -> np.ndarray:
@@ -187,9 +199,14 @@ def istft(
         n_frames = min(n_frames, int(np.ceil(padded / hop_length)))
     out_dtype = np.float32 if D.dtype == np.complex64 else np.float64
     win = _window(window, n_fft)
-    # Frames as contiguous rows so the inverse FFT runs along the fast axis.
-    ytmp = scipy.fft.irfft(np.ascontiguousarray(D[:, :n_frames].T), n=n_fft, axis=-1) * win.astype(out_dtype)
-    y = _overlap_add(ytmp.T, hop_length)
+    win_c = win.astype(out_dtype)
+    y = np.zeros(n_fft + hop_length * (n_frames - 1), dtype=out_dtype)
+    # Blocks of frames as contiguous rows (the inverse FFT runs along the fast axis), bounded scratch.
+    for s0 in range(0, n_frames, _STFT_BLOCK_FRAMES):
+        s1 = min(s0 + _STFT_BLOCK_FRAMES, n_frames)
+        ytmp = scipy.fft.irfft(np.ascontiguousarray(D[:, s0:s1].T), n=n_fft, axis=-1) * win_c
+        seg = _overlap_add(ytmp.T, hop_length)
+        y[s0 * hop_length : s0 * hop_length + len(seg)] += seg
     wss = _window_sumsquare(win, n_frames, hop_length)
     start = n_fft // 2 if center else 0
     y = y[start:]
@@ -201,7 +218,7 @@ def istft(
         y = _fix_length(y, length)
         wss = _fix_length(wss, length)
     # Samples no window covers stay as summed (zero) instead of being divided by ~0.
-    y = np.divide(y, wss, out=y.copy(), where=wss > tiny(wss))
+    y = np.divide(y, wss, out=y.copy(), where=wss > tiny(wss), casting="unsafe")
     return y.astype(out_dtype, copy=False)
 
 

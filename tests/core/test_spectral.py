@@ -28,6 +28,18 @@ def test_stft_matches_librosa(n, dtype):
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5 * np.abs(ref).max())
 
 
+def test_stft_blocked_path_for_long_input_is_identical(monkeypatch):
+    y = _signal(30000)
+    whole = sp.stft(y)
+    monkeypatch.setattr(sp, "_STFT_BLOCK_FRAMES", 7)
+    blocked = sp.stft(y)
+    assert blocked.dtype == whole.dtype and blocked.shape == whole.shape
+    np.testing.assert_array_equal(blocked, whole)
+    np.testing.assert_allclose(sp.istft(blocked, length=len(y)), y, atol=1e-5)
+    monkeypatch.setattr(sp, "_STFT_BLOCK_FRAMES", 4096)
+    np.testing.assert_allclose(sp.istft(blocked, length=len(y)), y, atol=1e-5)
+
+
 @pytest.mark.parametrize(("n_fft", "hop", "window", "pad_mode"),
                          [(1024, 256, "hamming", "constant"), (512, 160, "hann", "reflect"),
                           (2048, 512, "blackman", "edge")])
