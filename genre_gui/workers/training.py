@@ -40,6 +40,7 @@ class Protocol:
     fold_kind: str = "stratified"
     segment_mode: bool = False
     random_state: int = 0
+    segment_seconds: float = 3.0
 
     def describe(self) -> str:
         if self.kind == "holdout":
@@ -220,6 +221,8 @@ class TrainingWorker(Worker):
             "n_train": int(len(y)),
             "params": _jsonable(spec.params),
         }
+        if self.request.protocol.segment_mode:
+            meta["segment_seconds"] = float(self.request.protocol.segment_seconds)
         return Pipeline(ds.feature_set or "", scaler, model, list(ds.classes), meta)
 
     def _cancel_only(self, event: Any) -> None:
@@ -229,7 +232,7 @@ class TrainingWorker(Worker):
             raise TrainingInterrupted()
 
     def _holdout(self, spec: ModelSpec) -> ModelResult:
-        from ..core.evaluation import holdout_split
+        from ..core.evaluation import holdout_split, metrics
 
         ds, proto = self.request.dataset, self.request.protocol
         train_idx, test_idx = holdout_split(ds.y, ds.groups, test_size=proto.test_percent / 100.0,
@@ -238,8 +241,11 @@ class TrainingWorker(Worker):
         pipe = self._fit_pipeline(spec, ds.X[train_idx], ds.y[train_idx], ds.X[test_idx], ds.y[test_idx])
         self.check_cancelled()
         proba = pipe.predict_proba_features(ds.X[test_idx])
-        y_true, proba, sources = _per_clip(ds, test_idx, proba, proto.segment_mode)
-        return self._result(spec, pipe, y_true, proba, sources, [], [])
+        ids, y_true, proba = _per_clip(ds, test_idx, proba, proto.segment_mode)
+        classes = list(ds.classes)
+        y_pred = np.asarray(classes)[np.argmax(proba, axis=1)]
+        ev = metrics(y_true, y_pred, proba, classes)
+        return self._result(spec, pipe, ev, ids, y_true, y_pred, proba, [], [])
 
     def _kfold(self, spec: ModelSpec) -> ModelResult:
         from ..core.evaluation import blocked_kfold, cross_validate, stratified_group_kfold
@@ -250,65 +256,68 @@ class TrainingWorker(Worker):
         else:
             folds = stratified_group_kfold(ds.y, ds.groups, proto.n_splits, random_state=proto.random_state)
         n_folds = len(folds)
-        fold_counter = [-1]
+        base, span = self._progress_base, self._progress_span
 
-        def make_model():
-            # cross_validate asks for one fresh model per fold: count them to label the streamed events
-            fold_counter[0] += 1
-            self._flush()
-            self._current = (spec.name, fold_counter[0], n_folds)
-            f = fold_counter[0]
-            self._progress_base = self._progress_base_model + self._progress_span_model * f / (n_folds + 1)
-            self._progress_span = self._progress_span_model / (n_folds + 1)
-            return self._make_model(spec)
+        def on_event(event: Any) -> None:
+            fold = int(event.extra.get("fold", 0))
+            if self._current[1] != fold:
+                self._flush()  # each batch belongs to one fold
+                self._current = (spec.name, fold, n_folds)
+                self._progress_base = base + span * fold / (n_folds + 1)
+                self._progress_span = span / (n_folds + 1)
+            self._on_event(event)
 
-        self._progress_base_model, self._progress_span_model = self._progress_base, self._progress_span
-        cv = cross_validate(make_model, ds, folds, callback=self._on_event, cancel=self.is_cancelled)
+        self._current = (spec.name, 0, n_folds)
+        cv = cross_validate(lambda: self._make_model(spec), ds, folds, callback=on_event,
+                            cancel=self.is_cancelled, aggregate=bool(proto.segment_mode) or "auto",
+                            scheme=proto.describe())
         self._flush()
         self.check_cancelled()
-        proba = np.asarray(cv.oof_proba)
-        rows = np.arange(len(ds))
-        evaluated = ~np.isnan(proba).any(axis=1) if proba.ndim == 2 else np.ones(len(ds), bool)
-        y_true, proba, sources = _per_clip(ds, rows[evaluated], proba[evaluated], proto.segment_mode)
-        fold_acc = [float(r.accuracy) for r in cv.folds]
-        fold_f1 = [float(r.macro_f1) for r in cv.folds]
-        # the model kept for predictions is refit on every clip, as the CV estimates how that one performs
-        self._progress_base = self._progress_base_model + self._progress_span_model * n_folds / (n_folds + 1)
+        if cv.pooled is None:
+            raise ValueError("no fold could be evaluated")
+        fold_acc = [float(f.evaluation.accuracy) for f in cv.folds]
+        fold_f1 = [float(f.evaluation.macro_f1) for f in cv.folds]
+        # the model kept for predictions is refit on every clip; the CV estimates how that one performs
+        self._progress_base = base + span * n_folds / (n_folds + 1)
         pipe = self._fit_pipeline(spec, ds.X, ds.y, stream=False)
-        return self._result(spec, pipe, y_true, proba, sources, fold_acc, fold_f1)
+        return self._result(spec, pipe, cv.pooled, cv.clip_ids, cv.clip_true, cv.clip_pred, cv.clip_proba,
+                            fold_acc, fold_f1)
 
-    def _result(self, spec, pipe, y_true, proba, sources, fold_acc, fold_f1) -> ModelResult:
-        from ..core.evaluation import metrics
-
-        classes = list(self.request.dataset.classes)
-        y_pred = np.asarray(classes, dtype=object)[np.argmax(proba, axis=1)]
-        y_pred = y_pred.astype(np.asarray(y_true).dtype, copy=False)
-        ev = metrics(y_true, y_pred, proba, classes)
+    def _result(self, spec, pipe, ev, clip_ids, y_true, y_pred, proba, fold_acc, fold_f1) -> ModelResult:
+        ds = self.request.dataset
+        source_of = dict(zip(np.asarray(ds.groups).tolist(), ds.sources))
+        sources = [str(source_of.get(g, g)) for g in np.asarray(clip_ids).tolist()]
         acc, f1 = float(ev.accuracy), float(ev.macro_f1)
+        pipe.metadata["evaluation"] = {
+            "accuracy": float(np.mean(fold_acc)) if fold_acc else acc,
+            "accuracy_std": float(np.std(fold_acc)) if fold_acc else None,
+            "macro_f1": float(np.mean(fold_f1)) if fold_f1 else f1,
+            "n_evaluated": int(len(y_true)),
+        }
+        if fold_acc:
+            pipe.metadata["cv_accuracy"] = float(np.mean(fold_acc))
         return ModelResult(
-            model=spec.name, params=dict(spec.params), classes=classes, evaluation=ev,
+            model=spec.name, params=dict(spec.params), classes=list(ds.classes), evaluation=ev,
             accuracy=float(np.mean(fold_acc)) if fold_acc else acc,
             accuracy_std=float(np.std(fold_acc)) if fold_acc else 0.0,
             macro_f1=float(np.mean(fold_f1)) if fold_f1 else f1,
             macro_f1_std=float(np.std(fold_f1)) if fold_f1 else 0.0,
             fold_accuracies=fold_acc, fold_macro_f1=fold_f1, train_seconds=0.0,
-            y_true=np.asarray(y_true), y_pred=y_pred, proba=proba, sources=sources, pipeline=pipe,
-            protocol=self.request.protocol.describe(),
+            y_true=np.asarray(y_true), y_pred=np.asarray(y_pred), proba=np.asarray(proba), sources=sources,
+            pipeline=pipe, protocol=self.request.protocol.describe(),
         )
 
 
 def _per_clip(ds: Any, rows: np.ndarray, proba: np.ndarray, segment_mode: bool):
-    """Rows -> clips: in segment mode average the segment probabilities of each clip (group)."""
+    """(clip ids, labels, probabilities) of the test rows; clips with several rows (segments) are scored
+    by averaging their rows' probabilities, as cross_validate does."""
+    from ..core.evaluation import aggregate_by_group
+
     rows = np.asarray(rows)
-    if not segment_mode:
-        return ds.y[rows], proba, [ds.sources[i] for i in rows]
     groups = np.asarray(ds.groups)[rows]
-    uniq, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
-    sums = np.zeros((len(uniq), proba.shape[1]))
-    np.add.at(sums, inverse, proba)
-    counts = np.bincount(inverse, minlength=len(uniq))[:, None]
-    clip_rows = rows[first]
-    return ds.y[clip_rows], sums / counts, [ds.sources[i] for i in clip_rows]
+    if segment_mode or np.unique(groups).shape[0] < rows.shape[0]:
+        return aggregate_by_group(proba, groups, np.asarray(ds.y)[rows])
+    return groups, np.asarray(ds.y)[rows], proba
 
 
 def _jsonable(params: dict) -> dict:
