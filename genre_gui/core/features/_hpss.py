@@ -51,14 +51,15 @@ def harmonic_mask(harm: np.ndarray, perc: np.ndarray) -> np.ndarray:
     """Soft mask ``harm**2 / (harm**2 + perc**2)``, 0.5 where both are zero, as ``librosa.util.softmask``.
 
     Both are first divided by their maximum (so the squares cannot overflow), in their own float type.
-    The percussive mask is the complement.
+    The percussive mask is the complement. Overwrites both arguments (saves two spectrogram-sized
+    temporaries on long files); returns ``harm``'s buffer.
     """
     Z = np.maximum(harm, perc)
     bad = Z < np.finfo(Z.dtype).tiny
     Z[bad] = 1
-    h = harm / Z
+    h = np.divide(harm, Z, out=harm)
     h *= h
-    p = perc / Z
+    p = np.divide(perc, Z, out=perc)
     p *= p
     p += h  # >= 1 wherever Z was not tiny
     p[bad] = 1.0  # both zero there: avoid 0/0, the mask is set to 0.5 below
@@ -81,5 +82,6 @@ def hpss_signals(D: np.ndarray, magnitude: np.ndarray, y: np.ndarray) -> tuple[n
     perc_t = median_along_rows(np.ascontiguousarray(mag_t), KERNEL)
     harm_t = median_along_rows(magnitude, KERNEL, transpose=True)
     mask_t = harmonic_mask(harm_t, perc_t)
+    del harm_t, perc_t
     y_harm = spectral.istft((D.T * mask_t).T, length=len(y))
     return y_harm, y - y_harm

@@ -22,6 +22,8 @@ assert N_FFT % HOP == 0, "rms sums whole hop blocks per frame"
 ROLL_PERCENT = 0.85
 #: |x| at or below this counts as zero for zero crossings (librosa's default threshold)
 ZC_THRESHOLD = 1e-10
+#: frames per block in the per-frame spectral statistics (bounds scratch memory on long files)
+_BLOCK_FRAMES = 4096
 
 COLUMNS = [
     f"{name}_{stat}"
@@ -74,17 +76,26 @@ def spectral_shape(S: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray, np.n
     rather than from a frequency-deviation matrix: ``bw**2 = m2/m0 - centroid**2``.
     """
     freqs = spectral.fft_frequencies(sr, N_FFT)
+    basis = np.stack([np.ones_like(freqs), freqs, freqs**2], axis=1)
     S_t = S.T  # (frames, bins): the STFT's memory layout, rows contiguous
-    moments = S_t.astype(np.float64) @ np.stack([np.ones_like(freqs), freqs, freqs**2], axis=1)
-    m0 = moments[:, 0]
-    m0[m0 < spectral.tiny(S)] = 1.0  # silent frames: centroid and bandwidth 0, not 0/0
-    centroid = moments[:, 1] / m0
-    bandwidth = np.sqrt(np.maximum(moments[:, 2] / m0 - centroid**2, 0.0))
-    # float32 running sum like librosa, so the threshold crossing falls on the same bin
-    energy = np.cumsum(S_t, axis=1)
-    threshold = ROLL_PERCENT * energy[:, -1:]
-    # energy is non-decreasing: the first bin reaching the threshold is the count of bins below it
-    rolloff = freqs[np.count_nonzero(energy < threshold, axis=1)]
+    n_frames = S_t.shape[0]
+    centroid = np.empty(n_frames)
+    bandwidth = np.empty(n_frames)
+    rolloff = np.empty(n_frames)
+    # blocks of frames bound the float64 scratch on long files
+    for t0 in range(0, n_frames, _BLOCK_FRAMES):
+        block = S_t[t0 : t0 + _BLOCK_FRAMES]
+        moments = block.astype(np.float64) @ basis
+        m0 = moments[:, 0]
+        m0[m0 < spectral.tiny(S)] = 1.0  # silent frames: centroid and bandwidth 0, not 0/0
+        c = moments[:, 1] / m0
+        centroid[t0 : t0 + len(block)] = c
+        bandwidth[t0 : t0 + len(block)] = np.sqrt(np.maximum(moments[:, 2] / m0 - c**2, 0.0))
+        # float32 running sum like librosa, so the threshold crossing falls on the same bin
+        energy = np.cumsum(block, axis=1)
+        threshold = ROLL_PERCENT * energy[:, -1:]
+        # energy is non-decreasing: the first bin reaching the threshold is the count of bins below it
+        rolloff[t0 : t0 + len(block)] = freqs[np.count_nonzero(energy < threshold, axis=1)]
     return centroid, bandwidth, rolloff
 
 
@@ -99,16 +110,17 @@ class Gtzan57(FeatureSet):
     def _compute(self, y: np.ndarray, sr: int) -> np.ndarray:
         D = spectral.stft(y, N_FFT, HOP)
         S = np.abs(D)
-        power = S**2
         centroid, bandwidth, rolloff = spectral_shape(S, sr)
         y_harm, y_perc = hpss_signals(D, S, y)
+        del D  # long files: release each spectrogram as soon as its last user is done
+        power = np.square(S, out=S)
+        chroma = chroma_stft(power, sr, N_FFT)
         mel = mel_db(power, sr)
-        coeffs = mfcc(mel, N_MFCC)
+        del power, S
         values: list[float] = []
-        for series in (chroma_stft(power, sr, N_FFT), rms(y), centroid, bandwidth, rolloff,
-                       zero_crossing_rate(y), y_harm, y_perc):
+        for series in (chroma, rms(y), centroid, bandwidth, rolloff, zero_crossing_rate(y), y_harm, y_perc):
             values.extend(_mean_var(series))
         values.append(tempo(onset_strength(mel, N_FFT, HOP), sr, HOP))
-        for row in coeffs:
+        for row in mfcc(mel, N_MFCC):
             values.extend(_mean_var(row))
         return np.asarray(values)
