@@ -18,7 +18,7 @@ def estimate_tuning(power: np.ndarray, sr: int, n_fft: int, bins_per_octave: int
     of their deviation from the equal-tempered grid, on a histogram of step ``resolution``. Arithmetic
     is done in float32, as librosa does on a float32 spectrogram, so the histogram bins agree.
     """
-    S = np.abs(power)
+    S = power  # a power spectrogram is already non-negative (librosa takes abs: a no-op here)
     freqs = spectral.fft_frequencies(sr, n_fft)
     fmax = min(_FMAX, sr / 2)
     in_range = np.flatnonzero((freqs >= _FMIN) & (freqs < fmax))

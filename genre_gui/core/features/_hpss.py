@@ -76,6 +76,9 @@ def hpss_signals(D: np.ndarray, magnitude: np.ndarray, y: np.ndarray) -> tuple[n
     :func:`spectral.istft`. The two masks sum to one and the iSTFT of ``D`` gives ``y`` back exactly
     (centred frames, zero padding), so the percussive part is ``y`` minus the harmonic part: one iSTFT
     instead of two, differing from librosa only by float rounding (~1e-7).
+
+    ``D`` is overwritten (it holds the harmonic STFT afterwards): callers pass a spectrogram they no
+    longer need, which keeps long files within memory.
     """
     # Work on (frames, bins) arrays: that is the STFT's memory layout (each frame contiguous).
     mag_t = magnitude.T
@@ -83,5 +86,7 @@ def hpss_signals(D: np.ndarray, magnitude: np.ndarray, y: np.ndarray) -> tuple[n
     harm_t = median_along_rows(magnitude, KERNEL, transpose=True)
     mask_t = harmonic_mask(harm_t, perc_t)
     del harm_t, perc_t
-    y_harm = spectral.istft((D.T * mask_t).T, length=len(y))
+    D_t = D.T
+    D_t *= mask_t  # in place: D becomes the harmonic STFT (no second spectrogram-sized array)
+    y_harm = spectral.istft(D, length=len(y))
     return y_harm, y - y_harm

@@ -11,6 +11,7 @@ START_BPM = 120.0
 STD_BPM = 1.0
 AC_SIZE = 8.0
 MAX_TEMPO = 320.0
+_BLOCK_FRAMES = 4096
 
 
 def onset_strength(mel_db_spec: np.ndarray, n_fft: int, hop_length: int) -> np.ndarray:
@@ -33,13 +34,18 @@ def tempogram_mean(onset_env: np.ndarray, win_length: int) -> np.ndarray:
     half = win_length // 2
     padded = np.pad(onset_env, (half, half), mode="linear_ramp", end_values=(0, 0))
     # one row per frame (contiguous), so both FFTs run along the fast axis
-    frames = spectral.frame(padded, win_length, 1).T[:n] * spectral.get_window("hann", win_length)
+    frames = spectral.frame(padded, win_length, 1).T[:n]
+    window = spectral.get_window("hann", win_length)
     n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
-    spec = scipy.fft.rfft(frames, n=n_pad, axis=-1)
-    autocorr = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=-1)[:, :win_length]
-    peak = np.max(np.abs(autocorr), axis=1, keepdims=True)
-    peak[peak < spectral.tiny(autocorr)] = 1.0  # a silent stretch has no periodicity: leave it at zero
-    return np.mean(autocorr / peak, axis=0)
+    total = np.zeros(win_length)
+    # blocks of frames bound the scratch memory on long files
+    for t0 in range(0, n, _BLOCK_FRAMES):
+        spec = scipy.fft.rfft(frames[t0 : t0 + _BLOCK_FRAMES] * window, n=n_pad, axis=-1)
+        autocorr = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=-1)[:, :win_length]
+        peak = np.max(np.abs(autocorr), axis=1, keepdims=True)
+        peak[peak < spectral.tiny(autocorr)] = 1.0  # a silent stretch has no periodicity: leave it at 0
+        total += np.sum(autocorr / peak, axis=0)
+    return total / n
 
 
 def tempo(onset_env: np.ndarray, sr: int, hop_length: int) -> float:

@@ -111,7 +111,7 @@ class Gtzan57(FeatureSet):
         D = spectral.stft(y, N_FFT, HOP)
         S = np.abs(D)
         centroid, bandwidth, rolloff = spectral_shape(S, sr)
-        y_harm, y_perc = hpss_signals(D, S, y)
+        y_harm, y_perc = hpss_signals(D, S, y)  # overwrites D, its last user
         del D  # long files: release each spectrogram as soon as its last user is done
         power = np.square(S, out=S)
         chroma = chroma_stft(power, sr, N_FFT)
