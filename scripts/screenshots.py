@@ -105,7 +105,17 @@ def main(argv: list[str]) -> int:
             print(f"screenshots: could not write {path}", file=sys.stderr)
             return 1
         print(f"screenshots: {path} ({pix.width()}x{pix.height()})")
+    pipeline = w.state.pipeline
     w.close()
+    # the live panel's own shots (a file playing; the microphone fed by PulseAudio's sine source)
+    if clips:
+        try:
+            from genre_gui.ui.live.screenshots import save_live_screenshots
+        except ImportError as exc:
+            print(f"screenshots: live panel shots skipped ({exc})")
+        else:
+            for path in save_live_screenshots(out, clips[0], pipeline):
+                print(f"screenshots: {path}")
     tmp.cleanup()
     return 0
 

@@ -51,9 +51,9 @@ class CopyableTable(QTableWidget):
         self.addAction(copy)
         self.addAction(copy_all)
 
-    def enable_sorting(self, column: int = 0) -> None:
-        """Sortable by clicking a header; starts ascending on ``column``."""
-        self.horizontalHeader().setSortIndicator(column, Qt.SortOrder.AscendingOrder)
+    def enable_sorting(self, column: int = 0, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sortable by clicking a header; starts sorted on ``column`` in ``order``."""
+        self.horizontalHeader().setSortIndicator(column, order)
         self.setSortingEnabled(True)
 
     def headers(self) -> list[str]:

@@ -71,6 +71,10 @@ def test_kfold_blocked_evaluates_every_clip(window, qtbot):
         assert abs(r.accuracy - np.mean(r.fold_accuracies)) < 1e-12
     bars = window.comparison_panel.bars.values
     assert set(bars) == {"softmax", "knn"}
+    # the last fold's curves: training and held-out validation loss, and k-NN accuracy against k
+    curves = window.training_panel.curves
+    assert curves.series_length("softmax", "train") == curves.series_length("softmax", "val") == 40
+    assert curves.series_length("knn", "knn") == window.training_panel.box("knn").k_max.value()
 
 
 def test_cancel_mid_training_keeps_finished_models(window, qtbot):

@@ -24,9 +24,8 @@ class ComparisonPanel(QWidget):
         super().__init__(parent)
         self.results: list = []
         self.bars = MetricBarsView()
-        self.table = CopyableTable(["model", "accuracy", "± std", "macro-F1", "± std", "train time (s)",
-                                    "clips", "protocol"])
-        self.table.enable_sorting(1)
+        self.table = CopyableTable(["model", "accuracy", "±", "macro-F1", "±", "train s", "clips"])
+        self.table.enable_sorting(1, Qt.SortOrder.DescendingOrder)
         self.multiples = SmallMultiplesView()
         self.summary = QLabel("Train models to compare them.")
         self.summary.setWordWrap(True)
@@ -57,7 +56,7 @@ class ComparisonPanel(QWidget):
         tl.addWidget(self.table, 1)
         tl.addWidget(self.current_model)
         top.addWidget(tw)
-        top.setSizes([600, 500])
+        top.setSizes([520, 480])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.multiples)
@@ -79,7 +78,7 @@ class ComparisonPanel(QWidget):
                          (r.accuracy_std, f"{r.accuracy_std:.1%}" if r.fold_accuracies else "—"),
                          (r.macro_f1, f"{r.macro_f1:.1%}"),
                          (r.macro_f1_std, f"{r.macro_f1_std:.1%}" if r.fold_macro_f1 else "—"),
-                         (r.train_seconds, f"{r.train_seconds:.2f}"), int(len(r.y_true)), r.protocol])
+                         (r.train_seconds, f"{r.train_seconds:.2f}"), int(len(r.y_true))])
         self.table.set_rows(rows)
         self.table.resizeColumnsToContents()
         self.keep_combo.clear()

@@ -33,9 +33,11 @@ class EvaluationPanel(QWidget):
         super().__init__(parent)
         self.results: list = []
         self.model_combo = QComboBox()
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_combo.currentIndexChanged.connect(self._refresh)
         self.counts = QRadioButton("Counts")
-        self.normalised = QRadioButton("Row-normalised (recall per genre)")
+        self.normalised = QRadioButton("Row-normalised")
+        self.normalised.setToolTip("Each row divided by its total: the diagonal is each genre's recall")
         self.counts.setChecked(True)
         group = QButtonGroup(self)
         group.addButton(self.counts)

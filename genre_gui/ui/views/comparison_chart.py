@@ -20,12 +20,11 @@ class MetricBarsView(QWidget):
         super().__init__(parent)
         self.plot_widget = pg.PlotWidget()
         self.plot = self.plot_widget.getPlotItem()
-        self.plot.setTitle("Accuracy and macro-F1 (error bars: ± std over folds)")
+        self.plot.setTitle("Accuracy (solid), macro-F1 (light), ± std over folds")
         self.plot.setLabel("left", "score")
         self.plot.setYRange(0, 1.05, padding=0)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.showGrid(y=True, alpha=0.2)
-        self.plot.addLegend(offset=(-10, 10))
         f = QFont()
         f.setPointSize(9)
         self.plot.getAxis("bottom").setTickFont(f)
@@ -39,7 +38,6 @@ class MetricBarsView(QWidget):
         for it in self._items:
             self.plot.removeItem(it)
         self._items = []
-        self.plot.legend.clear()
         self.values = {}
         if not results:
             return
@@ -51,9 +49,9 @@ class MetricBarsView(QWidget):
         brushes = [pg.mkBrush(*model_colour(r.model)) for r in results]
         light = [pg.mkBrush(*model_colour(r.model), 110) for r in results]
         b1 = pg.BarGraphItem(x=x - BAR_WIDTH / 2, height=acc, width=BAR_WIDTH, brushes=brushes,
-                             pen=pg.mkPen("k", width=0.5), name="accuracy")
+                             pen=pg.mkPen("k", width=0.5))
         b2 = pg.BarGraphItem(x=x + BAR_WIDTH / 2, height=f1, width=BAR_WIDTH, brushes=light,
-                             pen=pg.mkPen("k", width=0.5), name="macro-F1 (lighter)")
+                             pen=pg.mkPen("k", width=0.5))
         pen = pg.mkPen("k", width=1.5)
         e1 = pg.ErrorBarItem(x=x - BAR_WIDTH / 2, y=acc, height=2 * acc_sd, beam=0.12, pen=pen)
         e2 = pg.ErrorBarItem(x=x + BAR_WIDTH / 2, y=f1, height=2 * f1_sd, beam=0.12, pen=pen)
