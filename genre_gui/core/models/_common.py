@@ -8,6 +8,15 @@ from typing import Any
 import numpy as np
 
 
+def has_threadpoolctl() -> bool:
+    """Whether BLAS threads can be limited (threadpoolctl importable)."""
+    try:
+        import threadpoolctl  # noqa: F401
+    except ImportError:  # pragma: no cover - optional
+        return False
+    return True
+
+
 def single_threaded_blas() -> contextlib.AbstractContextManager:
     """Limit BLAS to one thread for the duration of a ``with`` block (when threadpoolctl is present).
 

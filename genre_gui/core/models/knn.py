@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-from ._common import check_predict_input, check_validation, check_X_y
+from ._common import check_predict_input, check_validation, check_X_y, has_threadpoolctl, single_threaded_blas
 from ._knn_ties import openmp_threads, sklearn_k_nearest, thread_ranges
 from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
 
@@ -16,6 +18,8 @@ WEIGHTS = ("uniform", "distance")
 # bytes of working memory per (query row x training row) in one block: the float64 distance, a
 # boolean mask and room for the candidates
 _BYTES_PER_PAIR = 12
+# more threads than this gain nothing on a memory-bound search
+_MAX_WORKERS = 4
 # columns sampled to bound each row's k-th smallest distance
 _SAMPLE_COLUMNS = 2048
 
@@ -46,7 +50,10 @@ class KNeighborsClassifier(BaseClassifier):
         With validation data, ``fit`` reports the validation accuracy of every k in 1..k_max through
         the callback (``epoch`` = k) and stores it in ``val_accuracy_curve_``.
     chunk_mb : float
-        Working-memory budget of one block of queries, in megabytes.
+        Working-memory budget of the search (all blocks in flight together), in megabytes.
+    n_jobs : int
+        Threads searching blocks of queries at once (capped by the CPUs available; 1 without
+        threadpoolctl, which keeps each thread's BLAS single-threaded).
 
     Attributes
     ----------
@@ -65,12 +72,14 @@ class KNeighborsClassifier(BaseClassifier):
         metric: str = "euclidean",
         k_max: int = 25,
         chunk_mb: float = 256.0,
+        n_jobs: int = 2,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
         self.metric = metric
         self.k_max = k_max
         self.chunk_mb = chunk_mb
+        self.n_jobs = n_jobs
 
     @property
     def n_features_in_(self) -> int:
@@ -155,6 +164,8 @@ class KNeighborsClassifier(BaseClassifier):
             raise ValueError(f"metric must be one of {METRICS}, got {self.metric!r}")
         if int(self.k_max) < 1:
             raise ValueError(f"k_max must be >= 1, got {self.k_max!r}")
+        if int(self.n_jobs) < 1:
+            raise ValueError(f"n_jobs must be >= 1, got {self.n_jobs!r}")
         if not self.chunk_mb > 0:
             raise ValueError(f"chunk_mb must be > 0, got {self.chunk_mb!r}")
 
@@ -179,12 +190,7 @@ class KNeighborsClassifier(BaseClassifier):
         self._prepared_for = id(self.X_fit_)
 
     def _distances(self, Xc: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Distances of a block of queries to every training row, *not* yet clipped at 0.
-
-        ``out`` (n_queries, n_fit) is reused across blocks: fresh 100 MB arrays cost page faults.
-        """
-        if getattr(self, "_prepared_for", None) != id(self.X_fit_):
-            self._prepare()
+        """Distances of a block of queries to every training row, *not* yet clipped at 0."""
         if self.metric == "euclidean":
             # (-2 a).b equals -2 (a.b) exactly (a power-of-two scale) and is summed like scikit-learn:
             # (||a||^2 + (-2 a.b)) + ||b||^2
@@ -209,15 +215,35 @@ class KNeighborsClassifier(BaseClassifier):
         class-mode shortcut with a forced "parallel on X" excludes the Euclidean metric).
         """
         n_fit = self.X_fit_.shape[0]
-        ranges = thread_ranges(X.shape[0], n_fit, parallel_on_x, openmp_threads())
-        rows_per_block = max(1, int(self.chunk_mb * 1e6 // (n_fit * _BYTES_PER_PAIR + 8 * X.shape[1])))
-        buffer = np.empty((min(rows_per_block, X.shape[0]), n_fit))
-        mask = np.empty(buffer.shape, dtype=bool)
-        for start in range(0, X.shape[0], rows_per_block):
+        n_threads = openmp_threads()
+        ranges = thread_ranges(X.shape[0], n_fit, parallel_on_x, n_threads)
+        if getattr(self, "_prepared_for", None) != id(self.X_fit_):
+            self._prepare()
+        # blocks run on a few threads, each with single-threaded BLAS (as scikit-learn's search does):
+        # the per-block work after the matrix product then runs in parallel too
+        workers = max(1, min(int(self.n_jobs), n_threads, _MAX_WORKERS)) if has_threadpoolctl() else 1
+        budget = self.chunk_mb * 1e6 / workers
+        rows_per_block = max(1, int(budget // (n_fit * _BYTES_PER_PAIR + 8 * X.shape[1])))
+        starts = list(range(0, X.shape[0], rows_per_block))
+        local = threading.local()
+
+        def work(start: int) -> tuple[np.ndarray, np.ndarray]:
             stop = min(start + rows_per_block, X.shape[0])
-            D = self._distances(X[start:stop], out=buffer[: stop - start])
-            dist, ind = _k_nearest(D, k, ranges, mask[: stop - start])
-            yield start, stop, dist, ind
+            if getattr(local, "buffer", None) is None:
+                # reused across a thread's blocks: fresh 100 MB arrays cost page faults
+                shape = (min(rows_per_block, X.shape[0]), n_fit)
+                local.buffer, local.mask = np.empty(shape), np.empty(shape, dtype=bool)
+            D = self._distances(X[start:stop], out=local.buffer[: stop - start])
+            return _k_nearest(D, k, ranges, local.mask[: stop - start])
+
+        if workers == 1 or len(starts) == 1:
+            for start in starts:
+                dist, ind = work(start)
+                yield start, min(start + rows_per_block, X.shape[0]), dist, ind
+            return
+        with single_threaded_blas(), ThreadPoolExecutor(workers) as pool:
+            for start, (dist, ind) in zip(starts, pool.map(work, starts)):
+                yield start, min(start + rows_per_block, X.shape[0]), dist, ind
 
     def _weights_of(self, dist: np.ndarray) -> np.ndarray | None:
         if self.weights == "uniform":
