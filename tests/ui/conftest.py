@@ -31,8 +31,8 @@ def make_window(qtbot, app_settings, tmp_path):
     made = []
 
     def make(load_defaults: bool = True, settings: AppSettings | None = None, **kw):
-        w = MainWindow(settings or app_settings, load_defaults=load_defaults,
-                       cache_path=str(tmp_path / "cache" / "features.sqlite"), **kw)
+        kw.setdefault("cache_path", str(tmp_path / "cache" / "features.sqlite"))
+        w = MainWindow(settings or app_settings, load_defaults=load_defaults, **kw)
         qtbot.addWidget(w)
         made.append(w)
         w.show()
