@@ -94,6 +94,16 @@ def run_soak(seconds: float, report_every: float = 60.0, warmup: float = 60.0, w
         if not panel.start_microphone():
             raise RuntimeError(f"could not start the microphone: {panel.error_text}")
         mic = panel.mic
+
+        def settled_rss() -> float:
+            # sample just after a classification finished, so the worker's temporaries (tens of MB for
+            # a 30 s window) are freed: the figure tracks what stays allocated, not where a job was
+            before = len(counted)
+            t_wait = time.monotonic()
+            while len(counted) == before and time.monotonic() - t_wait < 3.0:
+                wait(0.02)
+            return rss_mb()
+
         out(f"soak: {seconds:.0f} s, sine440 at {mic.samplerate} Hz, block {mic.blocksize}, "
             f"classifier window {window:.0f} s ({what}); warm-up {warmup:.0f} s")
         t0 = time.monotonic()
@@ -110,9 +120,9 @@ def run_soak(seconds: float, report_every: float = 60.0, warmup: float = 60.0, w
             elapsed = time.monotonic() - t0
             if not warm_done and elapsed >= warmup:
                 warm_done = True
-                result.rss_at_warmup = rss_mb()
+                result.rss_at_warmup = settled_rss()
             if elapsed >= next_report or elapsed >= seconds:
-                rss = rss_mb()
+                rss = settled_rss()
                 result.rss.append((elapsed, rss))
                 out(f"  t={elapsed:5.0f} s  RSS {rss:7.1f} MB  overflows {mic.stats.input_overflows}  "
                     f"classifications {len(counted)}  callbacks {mic.stats.callbacks}")
