@@ -88,6 +88,8 @@ def main(argv: list[str]) -> int:
         w.classify_files(picks)
         wait_until(app, lambda: bool(got), 120, "classification")
 
+    wait_until(app, lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text(), 120,
+               "the live panel")
     shots = {"library": "library", "training": "training", "evaluation": "evaluation",
              "comparison": "comparison"}
     if "live" in w.docks:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QStandardPaths, Qt, QTimer
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
@@ -65,6 +65,9 @@ class MainWindow(QMainWindow):
         Opened once the defaults are in place (command line, "Open with"), instead of the last dataset.
     """
 
+    #: the live panel was built (after its module was imported off the GUI thread)
+    live_panel_ready = Signal(object)
+
     def __init__(self, settings: AppSettings | None = None, *, load_defaults: bool = True,
                  cache_path: str | None = None, initial_paths: list[str] | None = None) -> None:
         super().__init__()
@@ -85,7 +88,9 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel()
         self.evaluation_panel = EvaluationPanel()
         self.comparison_panel = ComparisonPanel()
-        self.live_panel = self._make_live_panel()
+        self.live_panel: QWidget | None = None  # built once its module is imported (see _start_live_import)
+        self._live_placeholder = QLabel("Starting live audio…")
+        self._live_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self._build_menus()
@@ -99,7 +104,9 @@ class MainWindow(QMainWindow):
         if self.settings.problem:
             self.show_message(self.settings.problem, 10000)
         self._startup_pending = False
+        self._closing = False
         self._initial_paths = list(initial_paths or [])
+        QTimer.singleShot(0, self._start_live_import)
         if load_defaults:
             # after the window is shown: the first core import (SciPy) must not delay the window
             QTimer.singleShot(0, self.load_startup_data)
@@ -108,16 +115,44 @@ class MainWindow(QMainWindow):
         log.info("main window built in %.0f ms", 1000 * (time.perf_counter() - t0))
 
     # -- construction ------------------------------------------------------------------------------
-    def _make_live_panel(self) -> QWidget | None:
-        """The live-audio panel is optional: a missing or broken module never stops the app."""
-        try:
-            from .live.live_panel import LivePanel
+    def _start_live_import(self) -> None:
+        """Import the optional live panel in a worker; a missing or broken module never stops the app."""
+        from ..workers.imports import ImportWorker
 
-            return LivePanel(parent=None, settings=self.settings.qsettings)
-        except Exception as exc:  # noqa: BLE001 - ImportError, PortAudio trouble, anything at all
-            log.warning("live panel unavailable: %s", exc)
-            self._live_problem = f"Live panel unavailable: {exc}"
-            return None
+        worker = ImportWorker("genre_gui.ui.live.live_panel")
+        worker.finished.connect(self._install_live_panel)
+        worker.failed.connect(self._live_unavailable)
+        self.jobs.registry.start(worker, "import-live")
+
+    def _install_live_panel(self, module) -> None:
+        if self._closing:
+            return
+        try:
+            panel = module.LivePanel(parent=None, settings=self.settings.qsettings)
+        except Exception as exc:  # noqa: BLE001 - PortAudio trouble, anything at all
+            self._live_unavailable(f"Live panel unavailable: {exc}")
+            return
+        self.live_panel = panel
+        self.docks["live"].setWidget(panel)
+        self._live_placeholder.deleteLater()
+        if hasattr(panel, "status_message"):
+            panel.status_message.connect(self._live_status)
+        pipe = self.state.pipeline
+        if pipe is not None and getattr(pipe, "feature_set", None):
+            try:
+                panel.set_pipeline(pipe)
+            except Exception as exc:  # noqa: BLE001 - optional panel
+                log.warning("live panel rejected the pipeline: %s", exc)
+        self.live_panel_ready.emit(panel)
+
+    def _live_status(self, message: str) -> None:
+        self.show_message(str(message), 6000)
+
+    def _live_unavailable(self, message: str) -> None:
+        log.warning("live panel unavailable: %s", message)
+        self._live_placeholder.setText(f"Live audio is unavailable:\n{message}")
+        self._live_placeholder.setWordWrap(True)
+        self.show_message(message, 8000)
 
     def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -140,9 +175,8 @@ class MainWindow(QMainWindow):
         comp = self._add_dock("comparison", "Comparison", self.comparison_panel, right)
         self.tabifyDockWidget(train, ev)
         self.tabifyDockWidget(ev, comp)
-        if self.live_panel is not None:
-            live = self._add_dock("live", "Live", self.live_panel, right)
-            self.tabifyDockWidget(comp, live)
+        live = self._add_dock("live", "Live", self._live_placeholder, right)
+        self.tabifyDockWidget(comp, live)
         train.raise_()
         self.resizeDocks([lib, train], [400, 1000], Qt.Orientation.Horizontal)
         self._default_state = self.saveState(keys.STATE_VERSION)
@@ -195,9 +229,6 @@ class MainWindow(QMainWindow):
         self.model_status = QLabel("No model")
         sb.addPermanentWidget(self.dataset_status)
         sb.addPermanentWidget(self.model_status)
-        problem = getattr(self, "_live_problem", None)
-        if problem:
-            self.show_message(problem, 8000)
 
     def _connect(self) -> None:
         lib, tp, ev, cp, jobs, st = (self.library_panel, self.training_panel, self.evaluation_panel,
@@ -233,11 +264,6 @@ class MainWindow(QMainWindow):
         jobs.prediction_failed.connect(lambda m: self.show_error("Classification failed", m))
         st.dataset_changed.connect(self._on_dataset_changed)
         st.pipeline_changed.connect(self._on_pipeline_changed)
-        if self.live_panel is not None and hasattr(self.live_panel, "status_message"):
-            try:
-                self.live_panel.status_message.connect(lambda m: self.show_message(str(m), 6000))
-            except Exception as exc:  # noqa: BLE001 - an optional panel with an odd signal
-                log.warning("live panel status_message not connected: %s", exc)
 
     # -- messages ----------------------------------------------------------------------------------
     def show_message(self, text: str, timeout_ms: int = 5000) -> None:
@@ -621,6 +647,7 @@ class MainWindow(QMainWindow):
 
     # -- shutdown ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
         self.settings.save_window(self)
         self.settings.set_json(keys.HYPERPARAMETERS, self.training_panel.config())
         self.settings.set_value(keys.FEATURE_SET, self.library_panel.current_feature_set())

@@ -70,6 +70,12 @@ class DatasetLoadWorker(Worker):
 
             dataset = load_dataset(req.paths[0])
         self.check_cancelled()
+        if req.kind == "demo":
+            # start the extraction process server now, while the process is small (forking it later,
+            # next to a big dataset, costs seconds); never raises
+            from ..core.batch import prewarm
+
+            prewarm()
         return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings))
 
     def _audio_folder(self, req: DatasetRequest):

@@ -93,3 +93,18 @@ def test_settings_keys_are_written(window, settings_path):
     qs = QSettings(str(settings_path), QSettings.Format.IniFormat)
     assert qs.value(keys.LAST_DATASET) == "demo"
     assert qs.value(keys.HYPERPARAMETERS)
+
+
+def test_live_panel_is_built_off_the_gui_thread_and_docked(window, qtbot):
+    qtbot.waitUntil(lambda: window.live_panel is not None, timeout=60000)
+    assert window.docks["live"].widget() is window.live_panel
+
+
+def test_broken_live_module_does_not_stop_the_app(make_window, qtbot, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "genre_gui.ui.live.live_panel", None)  # import -> ImportError
+    w = make_window(load_defaults=False)
+    qtbot.waitUntil(lambda: "unavailable" in w._live_placeholder.text(), timeout=30000)
+    assert w.live_panel is None
+    assert w.docks["live"].widget() is w._live_placeholder
