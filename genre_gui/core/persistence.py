@@ -68,6 +68,9 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[IO[bytes]], No
                 f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file 0600: give it the mode of the file it replaces (0644 for a new one),
+        # so a model shipped with an installed app stays readable by its users
+        os.chmod(tmp, _target_mode(dest))
         os.replace(tmp, dest)
     except BaseException:
         try:
@@ -75,6 +78,13 @@ def atomic_write(path: str | os.PathLike, data: bytes | Callable[[IO[bytes]], No
         except OSError:
             pass
         raise
+
+
+def _target_mode(dest: Path) -> int:
+    try:
+        return dest.stat().st_mode & 0o777
+    except OSError:
+        return 0o644  # reading the umask would mean changing it process-wide, racing other threads
 
 
 # -- saving -----------------------------------------------------------------------------------------

@@ -349,3 +349,13 @@ def test_too_many_members(saved):
         a[f"junk{i}"] = np.zeros(1)
     _rewrite(saved, a)
     _rejects(saved, "members")
+
+
+def test_saved_file_is_readable_by_others_and_keeps_an_existing_mode(tmp_path, softmax_pipe):
+    # mkstemp creates 0600 files: a model shipped in resources/ must stay readable by other users
+    dest = tmp_path / "m.npz"
+    save_pipeline(softmax_pipe, dest)
+    assert dest.stat().st_mode & 0o777 == 0o644
+    dest.chmod(0o640)
+    save_pipeline(softmax_pipe, dest)
+    assert dest.stat().st_mode & 0o777 == 0o640
