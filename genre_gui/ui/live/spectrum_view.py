@@ -133,11 +133,13 @@ class SpectrumView(QWidget):
         f, level = peak_frequency(self.db, self.freqs)
         self.peak_freq, self.peak_db = f, level
         if level > FLOOR_DB + 1:
-            x = np.log10(max(f, self.freqs[1]))
-            self.marker.setData([x], [level])
             now = time.monotonic()
-            if now - self._label_at > 0.1:  # text layout is costly and unreadable at 60 changes/s
+            # text layout is costly and unreadable at 60 changes/s; the dot moves with its label so the
+            # two never disagree
+            if now - self._label_at > 0.1:
                 self._label_at = now
+                x = np.log10(max(f, self.freqs[1]))
+                self.marker.setData([x], [level])
                 self.marker_label.setText(f"{f:,.1f} Hz  {level:.0f} dB")
                 self.marker_label.setPos(x, level)
         else:

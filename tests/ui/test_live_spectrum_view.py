@@ -1,0 +1,25 @@
+"""The spectrum view's maximum marker: its dot and its label always name the same peak."""
+
+import numpy as np
+
+from genre_gui.ui.live.spectrum_view import SpectrumView
+
+
+def _tone(freq: float, sr: int, n: int) -> np.ndarray:
+    return (0.5 * np.sin(2 * np.pi * freq * np.arange(n) / sr)).astype(np.float32)
+
+
+def test_marker_dot_and_label_agree_when_the_peak_moves(qtbot):
+    view = SpectrumView()
+    qtbot.addWidget(view)
+    sr, n_fft = 48000, 4096
+    view.configure(sr, n_fft, "hann")
+    for freq in (440.0, 3000.0, 185.0):
+        view._label_at = 0.0  # as if the label's throttle interval has passed
+        view.show_frame(_tone(freq, sr, n_fft))
+        for _ in range(5):  # frames within the throttle interval must not move the dot away
+            view.show_frame(_tone(freq * 1.5, sr, n_fft))
+        xs, _ = view.marker.getData()
+        label_hz = float(view.marker_label.toPlainText().split(" Hz")[0].replace(",", ""))
+        assert abs(10 ** xs[0] - label_hz) < 0.1
+        assert abs(label_hz - freq) < sr / n_fft  # within one bin of the tone
