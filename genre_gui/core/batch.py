@@ -117,7 +117,9 @@ def _pool_context() -> mp.context.BaseContext:
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
         # the server imports the DSP stack once; every worker of every later pool forks from it warm
-        ctx.set_forkserver_preload(["genre_gui.core.batch", "genre_gui.core.features"])
+        # (_worker_env first: it pins BLAS to one thread per worker before NumPy loads)
+        ctx.set_forkserver_preload(["genre_gui.core._worker_env", "genre_gui.core.batch",
+                                    "genre_gui.core.features"])
         return ctx
     return mp.get_context("spawn")
 

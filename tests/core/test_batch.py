@@ -242,3 +242,14 @@ def test_a_crashing_worker_fails_only_the_files_in_flight(clips, direct_mfcc, mo
     assert ok == [p for p in clips if p != crash_on]
     np.testing.assert_array_equal(X, direct_mfcc[[0, 2, 3]])
     assert len(pools) == 2  # a fresh pool took over the remaining files
+
+
+def test_pool_workers_run_single_threaded_blas():
+    # two workers each starting a BLAS thread per core oversubscribe a 2-core machine
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    if os.environ.get("OPENBLAS_NUM_THREADS") not in (None, "1"):
+        pytest.skip("the user's explicit OPENBLAS_NUM_THREADS wins")
+    with ProcessPoolExecutor(1, mp_context=batch._pool_context()) as pool:
+        assert pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result(timeout=60) == "1"
