@@ -31,16 +31,19 @@ class GapRecorder:
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self._tick)
         self.gaps: list[float] = []
+        self.long: list[tuple[float, float]] = []
         self._last = None
 
     def _tick(self) -> None:
         now = time.perf_counter()
         if self._last is not None:
             self.gaps.append(now - self._last)
+            if now - self._last > 0.05:
+                self.long.append((self._last, now - self._last))
         self._last = now
 
     def start(self) -> None:
-        self.gaps, self._last = [], None
+        self.gaps, self.long, self._last = [], [], None
         self.timer.start()
 
     def stop(self) -> None:
@@ -71,6 +74,9 @@ def responsiveness() -> tuple[float, float, float, float]:
     from genre_gui.workers.training import ModelSpec, Protocol, TrainingRequest
 
     app = QApplication.instance() or QApplication([])
+    from genre_gui.workers.loading import prewarm_extraction_server
+
+    prewarm_extraction_server()  # as the app does when it loads its demo data at start-up
     tmp = tempfile.mkdtemp(prefix="genre_gui_bench_")
     settings = AppSettings(QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat))
     w = MainWindow(settings, load_defaults=False, cache_path="")
@@ -88,6 +94,9 @@ def responsiveness() -> tuple[float, float, float, float]:
 
     done = []
     w.jobs.training_finished.connect(done.append)
+    marks: list[tuple[str, float]] = []
+    for name in ("model_started", "model_finished", "training_finished"):
+        getattr(w.jobs, name).connect(lambda *_, n=name: marks.append((n, time.perf_counter())))
     extracted = []
     extraction = DatasetLoadWorker(DatasetRequest("audio_folder", (str(SHARED / "gtzan_clips"),), "gtzan57",
                                                   None, ""))
@@ -97,12 +106,16 @@ def responsiveness() -> tuple[float, float, float, float]:
                                  "alpha": 1e-4, "random_state": 0})
     rec.start()
     t0 = time.perf_counter()
+    rec.t0 = t0
     w.jobs.train(TrainingRequest(ds, (spec,), Protocol(kind="holdout", test_percent=10.0)))
     w.jobs.registry.start(extraction, "bench-extraction")
     spin(app, 900, until=lambda: bool(done) and bool(extracted))
     busy = time.perf_counter() - t0
     rec.stop()
     busy_max, busy_p99, ticks = rec.summary()
+    for start, gap in rec.long[:10]:
+        print(f"  stall of {1000 * gap:.0f} ms at t = {start - t0:.2f} s")
+    print("  " + ", ".join(f"{n} at {t - t0:.2f} s" for n, t in marks))
     run = done[0] if done else None
     acc = run.results[0].accuracy if run and run.results else float("nan")
     ext = extracted[0] if extracted else None

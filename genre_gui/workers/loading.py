@@ -71,11 +71,7 @@ class DatasetLoadWorker(Worker):
             dataset = load_dataset(req.paths[0])
         self.check_cancelled()
         if req.kind == "demo":
-            # start the extraction process server now, while the process is small (forking it later,
-            # next to a big dataset, costs seconds); never raises
-            from ..core.batch import prewarm
-
-            prewarm()
+            prewarm_extraction_server()
         return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings))
 
     def _audio_folder(self, req: DatasetRequest):
@@ -107,6 +103,38 @@ class DatasetLoadWorker(Worker):
             except Exception:  # noqa: BLE001 - a file may vanish after extraction; its duration is unknown
                 continue
         return dataset, total, warnings
+
+
+#: niceness of the feature-extraction processes: they yield the CPU to the GUI on a busy machine
+EXTRACTION_NICENESS = 10
+
+
+def prewarm_extraction_server() -> None:
+    """Start the extraction process server now, at low CPU priority; never raises.
+
+    Started while the process is still small (forking it later, next to a big dataset, costs
+    seconds). It is started from a short-lived thread whose niceness is raised first: Linux niceness is
+    per thread and inherited by the processes it starts, so every extraction process runs below the
+    GUI, while this process (and the GIL-holding worker threads) keep their normal priority.
+    """
+    import threading
+
+    def start() -> None:
+        try:
+            if hasattr(os, "setpriority"):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EXTRACTION_NICENESS)
+        except OSError:
+            pass
+        try:
+            from ..core.batch import prewarm
+
+            prewarm()
+        except Exception:  # noqa: BLE001 - an optimisation only
+            pass
+
+    t = threading.Thread(target=start, name="prewarm-extraction", daemon=True)
+    t.start()
+    t.join(10.0)
 
 
 def _csv_total_seconds(path: str, sr: int = 22050) -> float | None:

@@ -92,6 +92,8 @@ class EvaluationPanel(QWidget):
         self._cell_rows: np.ndarray = np.zeros(0, int)
 
     def set_results(self, results: list) -> None:
+        if [id(r) for r in results] == [id(r) for r in self.results]:
+            return  # already shown (each model is shown as it finishes, then the whole run)
         current = self.model_combo.currentData()
         self.results = list(results)
         self.model_combo.blockSignals(True)

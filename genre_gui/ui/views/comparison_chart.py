@@ -82,15 +82,17 @@ class SmallMultiplesView(QWidget):
         self.plots: list[ConfusionMatrixPlot] = []
 
     def set_results(self, results, normalised: bool = True) -> None:
-        self.graphics.clear()
-        self.plots = []
-        for i, r in enumerate(results):
-            pi = self.graphics.addPlot(row=0, col=i)
-            cm = ConfusionMatrixPlot(pi, annotate=len(r.classes) <= 10, short_labels=True, font_pt=7)
+        if len(self.plots) != len(results):  # plots are reused across runs: creating them is the slow part
+            self.graphics.clear()
+            self.plots = []
+            for i in range(len(results)):
+                pi = self.graphics.addPlot(row=0, col=i)
+                pi.setLabel("bottom", "predicted")
+                pi.setLabel("left", "true")
+                self.plots.append(ConfusionMatrixPlot(pi, annotate=True, short_labels=True, font_pt=7))
+        for cm, r in zip(self.plots, results):
+            cm.annotate = len(r.classes) <= 10
             ev = r.evaluation
             m = ev.confusion_normalized if normalised else ev.confusion
             cm.set_matrix(m, r.classes, normalised=normalised,
                           title=f"{model_label(r.model)}: {r.accuracy:.1%}")
-            pi.setLabel("bottom", "predicted")
-            pi.setLabel("left", "true")
-            self.plots.append(cm)

@@ -5,13 +5,55 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 #: beyond this many classes the cell numbers would be unreadable
 MAX_ANNOTATED_CLASSES = 20
 COLORMAP = "viridis"
+
+
+class CellLabels(pg.GraphicsObject):
+    """All the numbers of a matrix in one item, drawn at a fixed pixel size at each cell's centre.
+
+    One item painting n² strings costs ~1 ms; n² pyqtgraph TextItems cost ~2 ms each to create.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._texts: list[list[str]] = []
+        self._dark: np.ndarray = np.zeros((0, 0), bool)
+        self.font = QFont()
+
+    def set_cells(self, texts: list[list[str]], dark: np.ndarray, font: QFont) -> None:
+        self.prepareGeometryChange()
+        self._texts, self._dark, self.font = texts, np.asarray(dark, bool), font
+        self.update()
+
+    def text(self, row: int, col: int) -> str:
+        return self._texts[row][col] if row < len(self._texts) and col < len(self._texts[row]) else ""
+
+    def boundingRect(self) -> QRectF:  # Qt override
+        n = len(self._texts)
+        return QRectF(0, 0, n, n)
+
+    def paint(self, painter, *args) -> None:  # Qt override
+        n = len(self._texts)
+        if not n:
+            return
+        to_device = painter.transform()
+        painter.save()
+        painter.resetTransform()
+        painter.setFont(self.font)
+        white, black = QColor(255, 255, 255), QColor(0, 0, 0)
+        for r in range(n):
+            for c in range(n):
+                centre = to_device.map(QPointF(c + 0.5, r + 0.5))
+                painter.setPen(white if self._dark[r, c] else black)
+                painter.drawText(QRectF(centre.x() - 60, centre.y() - 30, 120, 60),
+                                 int(Qt.AlignmentFlag.AlignCenter), self._texts[r][c])
+        painter.restore()
 
 
 class _ClickableImage(pg.ImageItem):
@@ -57,7 +99,9 @@ class ConfusionMatrixPlot(QObject):
             f = QFont()
             f.setPointSize(font_pt)
             ax.setTickFont(f)
-        self._texts: list[pg.TextItem] = []
+        self.labels = CellLabels()
+        self.labels.setZValue(10)
+        self.plot.addItem(self.labels)
         self._highlight = QGraphicsRectItem()
         pen = QPen(QColor(230, 30, 30))
         pen.setWidthF(0.08)
@@ -114,36 +158,32 @@ class ConfusionMatrixPlot(QObject):
         return name[:4] if self.short_labels and len(name) > 5 else name
 
     def _draw_numbers(self, m: np.ndarray, normalised: bool, vmax: float) -> None:
-        for t in self._texts:
-            self.plot.removeItem(t)
-        self._texts = []
         n = m.shape[0]
-        if not self.annotate or n > MAX_ANNOTATED_CLASSES:
-            return
         font = QFont()
         font.setPointSize(self.font_pt if n <= 12 else max(6, self.font_pt - 2))
+        if not self.annotate or n > MAX_ANNOTATED_CLASSES:
+            self.labels.set_cells([], np.zeros((0, 0), bool), font)
+            return
+        texts = []
         for r in range(n):
+            row = []
             for c in range(n):
                 v = m[r, c]
-                text = (f"{v:.2f}" if v < 0.995 else "1.0") if normalised else f"{int(round(v))}"
-                if normalised and v == 0:
-                    text = "0"
-                # viridis is dark at the bottom: white ink there, black on the light upper range
-                dark = v / vmax < 0.6 if vmax > 0 else True
-                item = pg.TextItem(text, color=(255, 255, 255) if dark else (0, 0, 0), anchor=(0.5, 0.5))
-                item.setFont(font)
-                item.setPos(c + 0.5, r + 0.5)
-                item.setZValue(10)
-                self.plot.addItem(item)
-                self._texts.append(item)
+                if normalised:
+                    row.append("0" if v == 0 else ("1.0" if v >= 0.995 else f"{v:.2f}"))
+                else:
+                    row.append(f"{int(round(v))}")
+            texts.append(row)
+        # viridis is dark at the bottom: white ink there, black on the light upper range
+        dark = m / vmax < 0.6 if vmax > 0 else np.ones_like(m, bool)
+        self.labels.set_cells(texts, dark, font)
 
     def highlight(self, row: int, col: int) -> None:
         self._highlight.setRect(QRectF(col + 0.04, row + 0.04, 0.92, 0.92))
         self._highlight.show()
 
     def cell_text(self, row: int, col: int) -> str:
-        idx = row * len(self.classes) + col
-        return self._texts[idx].textItem.toPlainText() if idx < len(self._texts) else ""
+        return self.labels.text(row, col)
 
 
 class ConfusionMatrixView(QWidget):
