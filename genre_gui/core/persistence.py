@@ -3,8 +3,9 @@
 Layout of the archive (every member a plain NumPy array, read with ``allow_pickle=False``):
 
 - ``header``: uint8 bytes of a UTF-8 JSON object: ``magic``, ``format_version``, ``feature_set`` (name,
-  version), ``classes``, ``n_features``, ``scaler`` type, ``model`` (type, hyperparameters from
-  ``get_params``, names of its fitted arrays, fitted scalars such as ``n_iter_``), ``metadata``;
+  version), ``classes``, ``n_features``, ``scaler`` type and ``scaler_params``, ``model`` (type,
+  hyperparameters from ``get_params``, names of its fitted arrays, fitted scalars such as ``n_iter_``),
+  ``metadata``;
 - ``scaler__mean_``, ``scaler__scale_``: the StandardScaler;
 - ``model__<attr>`` for every array in the model class's ``_fitted_attrs``.
 
@@ -161,6 +162,7 @@ def _to_header_and_arrays(p: Pipeline, dest: Path) -> tuple[dict, dict[str, np.n
         "classes": classes,
         "n_features": p.n_features,
         "scaler": scaler_type,
+        "scaler_params": p.scaler.get_params() if p.scaler is not None else None,
         "model": {
             "type": getattr(model, "name", type(model).__name__),
             "params": model.get_params(),
@@ -237,7 +239,7 @@ def load_pipeline(path: str | os.PathLike) -> Pipeline:
         scale = _float_vector(p, arrays, "scaler__scale_", n_features)
         if np.any(scale <= 0):
             raise bad("scaler__scale_ has zero or negative entries")
-        scaler = StandardScaler()
+        scaler = StandardScaler(**_scaler_params(h.get("scaler_params"), n_features, bad))
         scaler.mean_, scaler.scale_ = mean, scale
     model = _restore_model(p, h["model"], arrays)
     classes = h["classes"]
@@ -446,6 +448,28 @@ def _plain_json_value(v: Any, depth: int = 0) -> bool:
     if isinstance(v, list):
         return len(v) <= 1000 and all(_plain_json_value(x, depth + 1) for x in v)
     return False
+
+
+def _scaler_params(params: Any, n_features: int, bad: Callable[[str], ModelFileError]) -> dict:
+    """Validated StandardScaler hyperparameters from the header (absent in older files: defaults)."""
+    if params is None:
+        return {}
+    if not isinstance(params, dict) or not set(params) <= {"with_mean", "with_std", "log_columns",
+                                                          "ignore_columns"}:
+        raise bad("invalid scaler parameters in the header")
+    out: dict[str, Any] = {}
+    for key in ("with_mean", "with_std"):
+        if key in params:
+            if not isinstance(params[key], bool):
+                raise bad(f"scaler parameter {key} must be true or false")
+            out[key] = params[key]
+    for key in ("log_columns", "ignore_columns"):
+        cols = params.get(key, [])
+        if (not isinstance(cols, list) or len(cols) > n_features
+                or not all(_is_int(c) and 0 <= c < n_features for c in cols)):
+            raise bad(f"scaler parameter {key} must list column numbers below {n_features}")
+        out[key] = cols
+    return out
 
 
 def _float_vector(p: Path, arrays: dict, key: str, n: int) -> np.ndarray:

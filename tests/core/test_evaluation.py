@@ -285,3 +285,19 @@ def test_cross_validate_knn_equals_manual_loop(gtzan_csv):
         np.testing.assert_array_equal(res.oof_pred[test], pred)
         accs.append(np.mean(pred == ds.y[test]))
     assert res.mean["accuracy"] == pytest.approx(np.mean(accs))
+
+
+def test_cross_validate_scaler_factory_ignoring_a_column_equals_dropping_it():
+    ds = _segment_dataset()
+    folds = stratified_group_kfold(ds.y, ds.groups, 3, random_state=0)
+    from genre_gui.core.preprocessing import StandardScaler
+
+    ignored = cross_validate(lambda: KNeighborsClassifier(3), ds, folds,
+                             scale=lambda: StandardScaler(ignore_columns=[0]))
+    ds2 = ds.subset(np.arange(len(ds)))
+    ds2.X = ds2.X[:, 1:]
+    ds2.columns = ds2.columns[1:]
+    dropped = cross_validate(lambda: KNeighborsClassifier(3), ds2, folds)
+    np.testing.assert_allclose(ignored.oof_proba, dropped.oof_proba)
+    plain = cross_validate(lambda: KNeighborsClassifier(3), ds, folds)
+    assert not np.allclose(plain.oof_proba, ignored.oof_proba)  # the column mattered

@@ -272,6 +272,10 @@ def test_garbage_headers(saved, raw):
     (lambda h: h["model"].update(scalars={"predict": 1}), ["scalar name"]),
     (lambda h: h["model"].update(scalars={"n_iter_": [1]}), ["invalid value"]),
     (lambda h: h.update(scaler="MinMaxScaler"), ["unknown scaler"]),
+    (lambda h: h.update(scaler_params={"log_columns": [57]}), ["log_columns"]),
+    (lambda h: h.update(scaler_params={"ignore_columns": ["0"]}), ["ignore_columns"]),
+    (lambda h: h.update(scaler_params={"copy": True}), ["scaler parameters"]),
+    (lambda h: h.update(scaler_params={"with_mean": 1}), ["with_mean"]),
     (lambda h: h.update(metadata=[1]), ["metadata"]),
     (lambda h: h.update(classes=[c + "x" for c in h["classes"]]), ["classes_ do not match"]),
 ])
@@ -359,3 +363,14 @@ def test_saved_file_is_readable_by_others_and_keeps_an_existing_mode(tmp_path, s
     dest.chmod(0o640)
     save_pipeline(softmax_pipe, dest)
     assert dest.stat().st_mode & 0o777 == 0o640
+
+
+def test_scaler_column_options_round_trip(tmp_path, table):
+    log_cols = [i for i, c in enumerate(table.columns) if c.endswith("_var")]
+    scaler = StandardScaler(log_columns=log_cols, ignore_columns=[table.columns.index("tempo")]).fit(table.X)
+    model = MODELS["softmax"](max_iter=20, random_state=0).fit(scaler.transform(table.X), table.y)
+    pipe = Pipeline("gtzan57", scaler, model, list(model.classes_), {})
+    save_pipeline(pipe, tmp_path / "m.npz")
+    back = load_pipeline(tmp_path / "m.npz")
+    assert back.scaler.get_params() == scaler.get_params()
+    np.testing.assert_array_equal(back.predict_proba_features(table.X), pipe.predict_proba_features(table.X))

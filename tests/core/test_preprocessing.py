@@ -55,3 +55,35 @@ def test_without_mean_or_std():
     for kwargs in ({"with_mean": False}, {"with_std": False}):
         ours = StandardScaler(**kwargs).fit_transform(X)
         np.testing.assert_allclose(ours, SkScaler(**kwargs).fit_transform(X))
+
+
+def test_log_columns_equal_sklearn_on_the_log_of_those_columns():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.normal(size=50), rng.lognormal(3, 2, size=50), rng.lognormal(-8, 1, size=50)])
+    ours = StandardScaler(log_columns=[1, 2]).fit(X[:40])
+    ref_X = X.copy()
+    ref_X[:, 1:] = np.log(ref_X[:, 1:] + 1e-10)
+    ref = SkScaler().fit(ref_X[:40])
+    np.testing.assert_allclose(ours.transform(X[40:]), ref.transform(ref_X[40:]), rtol=1e-12, atol=1e-12)
+    # zero and negative values (silence, rounding) stay finite
+    assert np.all(np.isfinite(ours.transform(np.array([[0.0, 0.0, -1e-30]]))))
+
+
+def test_ignored_columns_come_out_as_zero_and_others_unchanged():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(30, 4)) * [1, 10, 100, 1000]
+    plain = StandardScaler().fit(X)
+    ign = StandardScaler(ignore_columns=[2]).fit(X)
+    Z = ign.transform(X + 5)
+    assert np.all(Z[:, 2] == 0)
+    np.testing.assert_allclose(Z[:, [0, 1, 3]], plain.transform(X + 5)[:, [0, 1, 3]])
+
+
+def test_column_parameters_are_checked_and_round_trip_get_params():
+    X = np.ones((5, 3)) + np.arange(5)[:, None]
+    with pytest.raises(ValueError, match="log_columns"):
+        StandardScaler(log_columns=[3]).fit(X)
+    s = StandardScaler(log_columns=(0,), ignore_columns=[2]).fit(X)
+    with pytest.raises(ValueError, match="ignore_columns"):
+        StandardScaler(ignore_columns=[-1]).fit(X).transform(X)
+    assert StandardScaler(**s.get_params()).get_params() == s.get_params()

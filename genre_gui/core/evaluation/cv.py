@@ -132,7 +132,7 @@ def cross_validate(
     callback: Callable[[TrainingEvent], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     *,
-    scale: bool = True,
+    scale: bool | Callable[[], Any] = True,
     aggregate: str | bool = "auto",
     progress: Callable[[int, int, str], None] | None = None,
     scheme: str = "",
@@ -153,8 +153,9 @@ def cross_validate(
     cancel : callable or Event-like, optional
         Polled between folds and at every epoch; when it turns true the run stops, the interrupted
         fold is dropped and the completed folds are returned with ``cancelled=True``.
-    scale : bool
-        Fit a :class:`StandardScaler` on each training fold (and only on it).
+    scale : bool or callable
+        Fit a :class:`StandardScaler` on each training fold (and only on it); a zero-argument factory
+        gives the scaler to use instead (e.g. one with ``log_columns``).
     aggregate : "auto", True or False
         Score clips by averaging the probabilities of their rows (segments). ``"auto"``: when some
         clip has more than one row.
@@ -191,7 +192,7 @@ def cross_validate(
         params = model.get_params() if hasattr(model, "get_params") else {}
         X_train, X_test = X[train_idx], X[test_idx]
         if scale:
-            scaler = StandardScaler().fit(X_train)
+            scaler = (scale() if callable(scale) else StandardScaler()).fit(X_train)
             X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
         def on_event(event: TrainingEvent, fold: int = f) -> None:
