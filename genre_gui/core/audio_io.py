@@ -111,6 +111,8 @@ def _native(p: Path) -> bytes:
 
 def _check_path(p: Path) -> None:
     if not p.exists():
+        if p.is_symlink():  # exists() follows links: a dangling or self-referencing link lands here
+            raise AudioError(f"{p}: a broken or looping symbolic link")
         raise AudioError(f"{p}: no such file")
     if p.is_dir():
         raise AudioError(f"{p}: is a folder, not an audio file")
@@ -125,4 +127,8 @@ def _reason(exc: Exception) -> str:
     # libsndfile's messages repeat the path; keep only the reason after it
     if ": " in text and ("Error opening" in text or "Error reading" in text):
         text = text.rsplit(": ", 1)[-1]
+    if text.startswith("File does not exist or is not a regular file"):
+        # libsndfile's MP3 probe says this about an existing regular file whose data is not MPEG audio;
+        # _check_path already ruled out the missing file and the folder, so tell the real reason
+        text = "unrecognised or corrupt audio data"
     return text
