@@ -56,7 +56,7 @@ class ComparisonPanel(QWidget):
         tl.addWidget(self.table, 1)
         tl.addWidget(self.current_model)
         top.addWidget(tw)
-        top.setSizes([520, 480])
+        top.setSizes([470, 530])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(self.multiples)

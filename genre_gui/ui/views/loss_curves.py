@@ -54,7 +54,7 @@ class LossCurvesView(QWidget):
         self.knn_plot.showGrid(x=True, y=True, alpha=0.2)
         self.knn_plot.getAxis("left").enableAutoSIPrefix(False)
         self.loss_plot.getAxis("left").enableAutoSIPrefix(False)
-        self.knn_legend = self.knn_plot.addLegend(offset=(-10, -10))
+        self.knn_legend = self.knn_plot.addLegend(offset=(-10, 10))
         self.log_scale = QCheckBox("Log-scale loss")
         self.log_scale.toggled.connect(self.set_log_scale)
         self.fold_label = QLabel("")
