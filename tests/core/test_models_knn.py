@@ -129,3 +129,12 @@ def test_input_validation():
     with pytest.raises(ValueError, match="fitted with 2"):
         KNeighborsClassifier(1).fit(X, y).predict(np.ones((2, 3)))
     assert KNeighborsClassifier(3).fit(X, y).get_params()["n_neighbors"] == 3
+
+
+@pytest.mark.parametrize("shape", [(7, 64), (5, 13), (1, 8), (40, 1000)])
+def test_sparse_nonzero_equals_numpy(shape):
+    rng = np.random.default_rng(shape[1])
+    mask = rng.random(shape) < 0.02
+    mask[0, -1] = True
+    for got, want in zip(knn_module._sparse_nonzero(mask), np.nonzero(mask)):
+        np.testing.assert_array_equal(got, want)
