@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from math import gcd
 from pathlib import Path
 
@@ -28,7 +33,8 @@ def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
     p = Path(path)
     _check_path(p)
     try:
-        return sf.info(_native(p))
+        with _quiet_decoder(p):
+            return sf.info(_native(p))
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
         raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
 
@@ -74,7 +80,8 @@ def load_audio(
             f"the limit is {max_seconds / 60:.0f} min"
         )
     try:
-        data, file_sr = sf.read(_native(p), dtype="float32", always_2d=True)
+        with _quiet_decoder(p):
+            data, file_sr = sf.read(_native(p), dtype="float32", always_2d=True)
     except Exception as exc:
         raise AudioError(f"{p}: the audio data is corrupt or truncated ({_reason(exc)})") from exc
     if data.shape[0] == 0:
@@ -101,6 +108,49 @@ def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
         return y
     g = gcd(int(sr_in), int(sr_out))
     return resample_poly(y, int(sr_out) // g, int(sr_in) // g)
+
+
+#: lines libmpg123 prints to file descriptor 2 while probing a damaged or non-MPEG ".mp3" file
+_MPG123_NOISE = (b"Note: ", b"Warning: ", b"[src/libmpg123/", b"[libmpg123/")
+_STDERR_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_decoder(p: Path) -> Iterator[None]:
+    """Keep libmpg123's parser notes off the terminal while an ``.mp3`` file is opened or decoded.
+
+    libsndfile's MP3 decoder writes "Note: Illegal Audio-MPEG-Header..." straight to file descriptor 2,
+    so a bad MP3 would print several lines besides the one ``AudioError`` message the CLI promises.
+    File descriptor 2 is pointed at a temporary file for the call; anything else written there meanwhile
+    (another thread's log line) is written back afterwards, only the decoder's notes are dropped.
+    """
+    if p.suffix.lower() != ".mp3":
+        yield
+        return
+    with _STDERR_LOCK:
+        saved = tmp = None
+        try:
+            sys.stderr.flush()
+            tmp = tempfile.TemporaryFile()
+            saved = os.dup(2)
+            os.dup2(tmp.fileno(), 2)
+        except (OSError, ValueError, AttributeError):  # no usable fd 2 (a windowed app): nothing to hide
+            if saved is not None:
+                os.close(saved)
+            saved = None
+        try:
+            yield
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
+            if tmp is not None:
+                tmp.seek(0)
+                lines = tmp.read().splitlines(keepends=True)
+                tmp.close()
+                kept = b"".join(line for line in lines if not line.startswith(_MPG123_NOISE))
+                if kept:
+                    os.write(2, kept)
 
 
 def _native(p: Path) -> bytes:
