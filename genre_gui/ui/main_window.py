@@ -488,7 +488,10 @@ class MainWindow(QMainWindow):
         if run.errors:
             msg += "; failed: " + "; ".join(f"{m}: {e}" for m, e in run.errors)
         self.training_panel.run_ended(msg)
-        self.show_message(msg, 10000)
+        if run.errors and not run.results and not run.cancelled:
+            self.show_error("Training failed", "; ".join(f"{m}: {e}" for m, e in run.errors))
+        else:
+            self.show_message(msg, 10000)
         if run.results:
             self.evaluation_panel.set_results(run.results)
             self.comparison_panel.set_results(run.results, "Cancelled run." if run.cancelled else "")

@@ -108,3 +108,28 @@ def test_segment_mode_trains_on_segments_and_scores_clips(make_window, qtbot, sm
     for r in run.results:
         assert confusion(r, False).sum() == 15 == len(r.y_true)  # clips, not segments
         assert r.pipeline.metadata["segment_seconds"] == 3.0
+
+
+
+class _Rejecting(core_models.SoftmaxRegression):
+    def fit(self, X, y, **kwargs):
+        raise ValueError("the data has a class with a single clip")
+
+
+def test_models_rejecting_the_data_are_reported_and_the_rest_run(window, qtbot, monkeypatch):
+    monkeypatch.setitem(core_models.MODELS, "softmax", _Rejecting)
+    monkeypatch.setitem(core_models.MODELS, "ovr_logistic", _Rejecting)
+    configure_quick_run(window)
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=120000) as got:
+        window.training_panel.train_button.click()
+    run = got.args[0]
+    assert [r.model for r in run.results] == ["knn"]
+    assert [m for m, _ in run.errors] == ["softmax", "ovr_logistic"]
+    assert "single clip" in window.training_panel.status.text()
+    # when every model rejects the data, one message box says why
+    configure_quick_run(window, models=("softmax", "ovr_logistic"))
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=120000) as got:
+        window.training_panel.train_button.click()
+    assert not got.args[0].results
+    assert window.last_error and "single clip" in window.last_error
+    assert window.state.run is run  # the previous results stay
