@@ -23,3 +23,15 @@ def test_marker_dot_and_label_agree_when_the_peak_moves(qtbot):
         label_hz = float(view.marker_label.toPlainText().split(" Hz")[0].replace(",", ""))
         assert abs(10 ** xs[0] - label_hz) < 0.1
         assert abs(label_hz - freq) < sr / n_fft  # within one bin of the tone
+
+
+def test_marker_label_stays_inside_the_plot_for_loud_peaks(qtbot):
+    view = SpectrumView()
+    qtbot.addWidget(view)
+    view.configure(48000, 4096, "hann")
+    view._label_at = 0.0
+    view.show_frame(_tone(1000.0, 48000, 4096) * 2)  # a full-scale sine: 0 dBFS, at the plot's top edge
+    assert view.marker_label.anchor.y() < 0  # drawn below the dot
+    view._label_at = 0.0
+    view.show_frame(_tone(1000.0, 48000, 4096) * 0.01)  # -40 dB: above the dot
+    assert view.marker_label.anchor.y() > 0

@@ -141,6 +141,8 @@ class SpectrumView(QWidget):
                 x = np.log10(max(f, self.freqs[1]))
                 self.marker.setData([x], [level])
                 self.marker_label.setText(f"{f:,.1f} Hz  {level:.0f} dB")
+                # near the top of the plot the label goes under the dot, where it stays visible
+                self.marker_label.setAnchor((0.5, -0.3) if level > -20.0 else (0.5, 1.3))
                 self.marker_label.setPos(x, level)
         else:
             self.marker.setData([], [])
