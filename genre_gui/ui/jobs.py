@@ -69,6 +69,11 @@ class JobController(QObject):
         return self._training_worker is not None
 
     @property
+    def partial_results(self) -> list:
+        """Models of the current run that have finished so far."""
+        return list(self._partial_results)
+
+    @property
     def dataset_running(self) -> bool:
         return self._dataset_worker is not None
 

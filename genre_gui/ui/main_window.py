@@ -475,7 +475,7 @@ class MainWindow(QMainWindow):
         self.training_panel.curves.add_events(batch.model, batch.events, batch.fold, batch.n_folds)
 
     def _on_model_finished(self, result) -> None:
-        self.evaluation_panel.set_results(self.jobs._partial_results)
+        self.evaluation_panel.set_results(self.jobs.partial_results)
         self.show_message(f"{result.model}: accuracy {result.accuracy:.1%} ({result.train_seconds:.1f} s)",
                           5000)
 
