@@ -1,6 +1,7 @@
 """The live panel with a fake PortAudio: every failure path shows its message and leaves the app alive."""
 
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fake_sounddevice import FakeSoundDevice, device  # noqa: E402
 
 from genre_gui.audio import backend  # noqa: E402
 from genre_gui.ui.live.live_panel import LivePanel  # noqa: E402
+from genre_gui.workers import decoding  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -65,6 +67,12 @@ def make_panel(qtbot, settings=None, **kw):
     return panel, messages
 
 
+def load(qtbot, panel, path, timeout=10000):
+    """play_file decodes in a worker: start it and wait until the file is shown."""
+    with qtbot.waitSignal(panel.file_loaded, timeout=timeout):
+        assert panel.play_file(path)
+
+
 def feeder(stream, frames=512):
     """Feed a fake stream from a GUI timer, roughly in real time."""
     timer = QTimer()
@@ -87,7 +95,7 @@ def test_portaudio_missing_disables_live_controls_and_files_still_work(qtbot, mo
         assert not panel.mic_button.isEnabled() and not panel.device_combo.isEnabled()
         assert not panel.refresh_button.isEnabled()
         panel.set_pipeline(StubPipeline())
-        assert panel.play_file(tone_file)  # decoding, display and classification need no PortAudio
+        load(qtbot, panel, tone_file)  # decoding, display and classification need no PortAudio
         assert not panel.play_button.isEnabled()
         assert panel.spectrum.frames_drawn > 0
         assert abs(panel.spectrum.peak_freq - 2000) < 8000 / 4096
@@ -107,7 +115,7 @@ def test_no_input_device_is_explained_and_playback_still_works(qtbot, fake_sd, t
     qtbot.waitUntil(lambda: "No recording device" in panel.error_text, timeout=5000)
     assert not panel.mic_button.isEnabled()
     assert panel.refresh_button.isEnabled()
-    assert panel.play_file(tone_file)
+    load(qtbot, panel, tone_file)
     assert panel.player.state == "playing" and panel.play_button.text() == "Pause"
     # a device appears: Refresh finds it and clears the message
     fake_sd.devices.append(device("USB mic"))
@@ -214,7 +222,7 @@ def test_no_model_is_shown_without_a_pipeline(qtbot, fake_sd, tone_file, monkeyp
     panel, _ = make_panel(qtbot)
     assert panel.pipeline is None
     assert panel.classification.title.text() == "No model"
-    panel.play_file(tone_file)
+    load(qtbot, panel, tone_file)
     assert panel.classification.title.text() == "No model"
 
     class FeatureTableOnly(StubPipeline):
@@ -226,7 +234,7 @@ def test_no_model_is_shown_without_a_pipeline(qtbot, fake_sd, tone_file, monkeyp
 
 def test_file_playback_follows_the_playhead(qtbot, fake_sd, tone_file):
     panel, _ = make_panel(qtbot, probe_devices=False)
-    assert panel.play_file(tone_file)
+    load(qtbot, panel, tone_file)
     stream = fake_sd.last_stream
     assert stream.kind == "output" and panel.player.state == "playing"
     for _ in range(8):
@@ -245,9 +253,12 @@ def test_file_playback_follows_the_playhead(qtbot, fake_sd, tone_file):
 def test_a_bad_file_is_reported_not_raised(qtbot, fake_sd, tmp_path):
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF0000WAVEjunk")
-    panel, _ = make_panel(qtbot, probe_devices=False)
-    assert panel.play_file(bad) is False
-    assert "broken.wav" in panel.error_text and panel.player is None
+    panel, messages = make_panel(qtbot, probe_devices=False)
+    with qtbot.waitSignal(panel.file_failed, timeout=10000) as failed:
+        assert panel.play_file(bad)  # loading started; the failure arrives later
+    assert "broken.wav" in failed.args[0] and failed.args[0] == panel.error_text
+    assert panel.message_label.isVisible() and messages[-1] == panel.error_text
+    assert panel.player is None and panel.file_label.text() == "No file" and not panel.loading
 
 
 def test_dropping_one_audio_file_plays_it(qtbot, fake_sd, tone_file):
@@ -256,7 +267,8 @@ def test_dropping_one_audio_file_plays_it(qtbot, fake_sd, tone_file):
     mime.setUrls([QUrl.fromLocalFile(str(tone_file))])
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
-    panel.dropEvent(event)
+    with qtbot.waitSignal(panel.file_loaded, timeout=10000):
+        panel.dropEvent(event)
     assert panel.player is not None and panel.player.name == "tone2k.wav"
 
 
@@ -271,3 +283,124 @@ def test_shutdown_is_idempotent_and_joins_everything(qtbot, fake_sd):
     assert stream.closed and not panel.display_timer.isActive()
     assert not panel.classifier._thread.isRunning()
     assert panel.start_microphone() is False and panel.play_file("x.wav") is False
+
+
+# ------------------------------------------------------------------------ loading off the GUI thread
+@pytest.fixture
+def gated_decode(monkeypatch):
+    """Decoding of files whose name contains ``"gated"`` blocks until ``release`` is set."""
+    real = decoding.FilePlayer.from_file
+    started, release = threading.Event(), threading.Event()
+    threads = []
+
+    def from_file(path, **kw):
+        if "gated" in Path(path).name:
+            threads.append(threading.current_thread())
+            started.set()
+            assert release.wait(20), "the test never released the decode"
+        return real(path, **kw)
+
+    monkeypatch.setattr(decoding.FilePlayer, "from_file", staticmethod(from_file))
+    yield started, release, threads
+    release.set()
+
+
+@pytest.fixture
+def gated_file(tmp_path, tone_file):
+    path = tmp_path / "gated.wav"
+    path.write_bytes(tone_file.read_bytes())
+    return path
+
+
+def test_play_file_returns_at_once_and_the_gui_keeps_running_while_decoding(
+        qtbot, fake_sd, gated_decode, gated_file):
+    started, release, threads = gated_decode
+    panel, messages = make_panel(qtbot, probe_devices=False)
+    t0 = time.monotonic()
+    assert panel.play_file(gated_file)
+    assert time.monotonic() - t0 < 1.0
+    assert started.wait(5) and threads[0] is not threading.main_thread()
+    assert panel.loading and panel.player is None
+    assert panel.file_label.text() == "Loading gated.wav…" and messages[-1] == "Loading gated.wav…"
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+    qtbot.wait(300)  # the decode is still blocked: the event loop must keep turning meanwhile
+    timer.stop()
+    assert len(ticks) >= 10 and not release.is_set() and panel.loading
+    with qtbot.waitSignal(panel.file_loaded, timeout=10000) as loaded:
+        release.set()
+    assert loaded.args == [str(gated_file)]
+    assert not panel.loading and panel.player.name == "gated.wav" and panel.player.state == "playing"
+    assert panel.file_label.text() == "gated.wav" and panel.spectrum.frames_drawn > 0
+    assert any(m.startswith("Loaded gated.wav") for m in messages)
+
+
+def test_a_newer_load_supersedes_one_still_decoding(qtbot, fake_sd, gated_decode, gated_file, tone_file):
+    started, release, _ = gated_decode
+    panel, _ = make_panel(qtbot, probe_devices=False)
+    loaded = []
+    panel.file_loaded.connect(loaded.append)
+    assert panel.play_file(gated_file)
+    assert started.wait(5)
+    load(qtbot, panel, tone_file)  # finishes while the first one is still blocked
+    assert panel.player.name == "tone2k.wav"
+    first_player = panel.player
+    release.set()  # the stale decode now finishes: its result must be dropped
+    qtbot.waitUntil(lambda: panel._decoders.active_count == 0, timeout=10000)
+    qtbot.wait(100)  # let its queued signals arrive
+    assert loaded == [str(tone_file)]
+    assert panel.player is first_player and panel.player.name == "tone2k.wav"
+    assert panel.file_label.text() == "tone2k.wav" and not panel.loading
+
+
+def test_a_bad_file_keeps_the_file_loaded_before(qtbot, fake_sd, tone_file, tmp_path):
+    panel, messages = make_panel(qtbot, probe_devices=False)
+    load(qtbot, panel, tone_file)
+    player = panel.player
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF0000WAVEjunk")
+    with qtbot.waitSignal(panel.file_failed, timeout=10000) as failed:
+        assert panel.play_file(bad)
+    assert "broken.wav" in failed.args[0] and panel.error_text == failed.args[0]
+    assert failed.args[0] in messages and panel.message_label.isVisible()
+    assert panel.player is player and player.state == "playing"
+    assert panel.file_label.text() == "tone2k.wav" and panel.play_button.isEnabled()
+
+
+def test_starting_the_microphone_drops_a_pending_load(qtbot, fake_sd, gated_decode, gated_file):
+    started, release, _ = gated_decode
+    panel, _ = make_panel(qtbot)
+    qtbot.waitUntil(lambda: panel.mic_button.isEnabled(), timeout=5000)
+    loaded = []
+    panel.file_loaded.connect(loaded.append)
+    assert panel.play_file(gated_file)
+    assert started.wait(5)
+    assert panel.start_microphone()
+    assert not panel.loading and panel.file_label.text() == "No file"
+    release.set()
+    qtbot.waitUntil(lambda: panel._decoders.active_count == 0, timeout=10000)
+    qtbot.wait(100)
+    assert loaded == [] and panel.player is None and panel.mic.running
+
+
+def test_shutdown_during_a_load_joins_the_decode_thread(qtbot, fake_sd, gated_decode, gated_file):
+    started, release, _ = gated_decode
+    panel, _ = make_panel(qtbot, probe_devices=False)
+    outcomes = []
+    panel.file_loaded.connect(outcomes.append)
+    panel.file_failed.connect(outcomes.append)
+    assert panel.play_file(gated_file)
+    assert started.wait(5)
+    threads = [t for t, _ in panel._decoders._running.values()]
+    assert len(threads) == 1 and threads[0].isRunning()
+    timer = threading.Timer(0.3, release.set)  # decoding cannot be interrupted: it ends on its own
+    timer.start()
+    t0 = time.monotonic()
+    panel.shutdown()
+    assert time.monotonic() - t0 >= 0.2  # it waited for the thread instead of abandoning it
+    timer.join()
+    assert threads[0].isFinished() and panel._decoders.active_count == 0
+    qtbot.wait(100)  # late signals of the decode are ignored
+    assert outcomes == [] and panel.player is None and panel.play_file(gated_file) is False

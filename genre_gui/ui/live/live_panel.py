@@ -6,8 +6,9 @@ Contract for the main window::
     panel = LivePanel(parent, settings)     # settings: QSettings or None (nothing remembered)
     panel.status_message.connect(status_bar.showMessage)
     panel.set_pipeline(pipeline_or_None)    # None: the bundled default model, if any
-    panel.play_file(path)                   # load, show, play, classify the whole file
-    panel.shutdown()                        # on close: streams stopped, worker joined (idempotent)
+    panel.play_file(path)                   # decode in a worker; then show, play, classify the whole file
+    panel.file_loaded / panel.file_failed   # when that load ended (path / message shown)
+    panel.shutdown()                        # on close: streams stopped, workers joined (idempotent)
 
 PortAudio is touched only in a background probe and on user actions; when it (or a device) is missing
 the panel says so, disables the live controls and everything else keeps working.
@@ -22,7 +23,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -48,6 +49,8 @@ from ...audio.errors import DeviceLostError, LiveAudioError, PortAudioMissingErr
 from ...audio.streams import FilePlayer, MicStream
 from ...core.audio_io import AUDIO_EXTENSIONS
 from ...core.errors import GenreGuiError
+from ...workers.base import WorkerRegistry
+from ...workers.decoding import DecodedFile, FileDecodeWorker
 from ...workers.live_classifier import ClipPrediction, LiveClassifier, LivePrediction
 from .classification_view import ClassificationView
 from .spectrogram_view import SpectrogramView
@@ -74,6 +77,9 @@ class LivePanel(QWidget):
     """Spectrum, spectrogram and live genre of a playing file or the microphone."""
 
     status_message = Signal(str)
+    #: a :meth:`play_file` load ended: the file is shown (and playing if audio works) / why it is not
+    file_loaded = Signal(str)
+    file_failed = Signal(str)
     _devices_probed = Signal(object)  # list of (DeviceInfo, rates) or a LiveAudioError
 
     def __init__(
@@ -96,6 +102,9 @@ class LivePanel(QWidget):
         self._live_available = True
         self._shut = False
         self._probe_thread: threading.Thread | None = None
+        self._decoders = WorkerRegistry(self)
+        self._decode_worker: FileDecodeWorker | None = None  # the load in progress; older ones are stale
+        self._player_path = ""  # where the loaded file came from (the label's tooltip)
         self._updating_slider = False
         self.tick_seconds: deque[float] = deque(maxlen=600)  # main-thread cost of recent display ticks
         self.last_prediction: LivePrediction | None = None
@@ -105,8 +114,13 @@ class LivePanel(QWidget):
         self.classifier = LiveClassifier(self, max_seconds=classifier_window)
         # a widget deleted without shutdown() (a closed dock, a test) must still join the thread: a running
         # QThread destroyed with its owner aborts the process. destroyed fires before children are deleted.
-        classifier = self.classifier
-        self.destroyed.connect(lambda *_: classifier.shutdown())
+        classifier, decoders = self.classifier, self._decoders
+
+        def join_threads(*_: Any) -> None:
+            classifier.shutdown()
+            decoders.stop_all()
+
+        self.destroyed.connect(join_threads)
         self.classifier.classified.connect(self._on_live_prediction)
         self.classifier.clip_classified.connect(self._on_clip_prediction)
         self.classifier.failed.connect(self._on_classifier_failed)
@@ -267,26 +281,64 @@ class LivePanel(QWidget):
         self._explicit_pipeline = pipeline
         self._apply_pipeline()
 
-    def play_file(self, path: str | Path) -> bool:
-        """Load ``path``, show its spectrum and spectrogram, classify it and start playing it.
+    @property
+    def loading(self) -> bool:
+        """True while a file given to :meth:`play_file` is being decoded."""
+        return self._decode_worker is not None
 
-        Returns False (after showing why) when the file cannot be loaded.
+    def play_file(self, path: str | Path) -> bool:
+        """Start loading ``path`` in a worker and return at once.
+
+        While it decodes the panel shows "Loading …" and the previous file stays usable. Then its
+        spectrum and spectrogram are shown, it is classified and it starts playing, and ``file_loaded``
+        fires; a file that cannot be loaded shows why, keeps the previous file and fires ``file_failed``.
+        A newer call supersedes a load still in progress (its result is discarded).
+
+        Returns True when loading started, False only once the panel is shut down.
         """
         if self._shut:
             return False
-        try:
-            player = FilePlayer.from_file(path)
-        except GenreGuiError as exc:
-            self._show_error(str(exc))
-            return False
+        self._discard_pending_load()
+        path = str(path)
+        name = Path(path).name
+        worker = FileDecodeWorker(path)
+        worker.finished.connect(self._on_file_decoded)
+        worker.failed.connect(self._on_file_decode_failed)
+        worker.cancelled.connect(self._on_file_decode_cancelled)
+        self._decode_worker = worker
+        self.file_label.setText(f"Loading {name}…")
+        self.file_label.setToolTip(path)
+        self.status_message.emit(f"Loading {name}…")
+        self._decoders.start(worker, "file-decode")
+        return True
+
+    def _discard_pending_load(self) -> None:
+        """Forget the load in progress: its thread finishes on its own, its result is dropped."""
+        if self._decode_worker is not None:
+            self._decode_worker.cancel()
+            self._decode_worker = None
+            self._restore_file_label()
+
+    def _current_decode(self) -> bool:
+        """True when the signal being handled comes from the load in progress (not a superseded one)."""
+        sender = self.sender()
+        return sender is not None and sender is self._decode_worker
+
+    @Slot(object)
+    def _on_file_decoded(self, decoded: DecodedFile) -> None:
+        if self._shut or not self._current_decode():
+            decoded.player.close()
+            return
+        self._decode_worker = None
+        player, path = decoded.player, decoded.path
         self._stop_mic()
         if self._player is not None:
             self._player.close()
         self._player = player
+        self._player_path = path
         self._source = player
         self._clear_error()
-        self.file_label.setText(player.name)
-        self.file_label.setToolTip(str(path))
+        self._restore_file_label()
         self._updating_slider = True
         self.seek_slider.setRange(0, int(player.duration * 1000))
         self.seek_slider.setValue(0)
@@ -299,7 +351,32 @@ class LivePanel(QWidget):
         if self._live_available:
             self.play()
         self._update_buttons()
-        return True
+        self.file_loaded.emit(path)
+
+    @Slot(str)
+    def _on_file_decode_failed(self, message: str) -> None:
+        if self._shut or not self._current_decode():
+            return
+        self._decode_worker = None
+        self._restore_file_label()
+        self._show_error(message)
+        self.file_failed.emit(message)
+
+    @Slot()
+    def _on_file_decode_cancelled(self) -> None:
+        # only a superseded load or shutdown cancels, and both have moved on already
+        if not self._shut and self._current_decode():
+            self._decode_worker = None
+            self._restore_file_label()
+
+    def _restore_file_label(self) -> None:
+        """The label names the file still loaded (a failed load keeps it)."""
+        if self._player is not None:
+            self.file_label.setText(self._player.name)
+            self.file_label.setToolTip(self._player_path)
+        else:
+            self.file_label.setText("No file")
+            self.file_label.setToolTip("")
 
     def play(self) -> None:
         """Start or resume playing the loaded file."""
@@ -349,6 +426,7 @@ class LivePanel(QWidget):
         """Record from the chosen device and classify it live; False (message shown) on failure."""
         if self._shut:
             return False
+        self._discard_pending_load()  # the newer request wins: a file arriving later must not stop the mic
         if self._player is not None and self._player.state == "playing":
             self._player.pause()
         self._stop_mic()
@@ -402,11 +480,13 @@ class LivePanel(QWidget):
         self._probe_thread.start()
 
     def shutdown(self) -> None:
-        """Stop the display, the streams and the classifier thread (joined). Idempotent."""
+        """Stop the display, the streams, a file load and the classifier thread (joined). Idempotent."""
         if self._shut:
             return
         self._shut = True
         self.display_timer.stop()
+        self._decode_worker = None
+        self._decoders.stop_all()
         self.classifier.shutdown()
         for stream in (self._mic, self._player):
             if stream is not None:
