@@ -508,6 +508,9 @@ KINDS: list[Kind] = [
     Kind("idx_count_mismatch", "dataset",
          _idx(lambda: _idx_bytes(_IMAGES), lambda: _idx_bytes(_LABELS[:15])), "error",
          DatasetError, r"20 images but .* 15 labels"),
+    Kind("idx_header_overflow", "dataset",  # 4 x 65536 = 2**64 elements: wrapped to 0 in int64 once
+         _idx(lambda: bytes([0, 0, 8, 4]) + struct.pack(">4I", *[65536] * 4), lambda: _idx_bytes(_LABELS)),
+         "error", DatasetError, r"truncated idx body"),
     Kind("idx_valid", "dataset", _idx(lambda: _idx_bytes(_IMAGES), lambda: _idx_bytes(_LABELS)), "ok"),
     Kind("npz_dataset_pickle", "dataset", _npz_dataset_pickle, "error", DatasetError, r"pickle"),
     # model files

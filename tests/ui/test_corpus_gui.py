@@ -45,6 +45,11 @@ def no_modal_dialogs(monkeypatch):
 def ready(window, qtbot):
     """The demo window once the default model is in place too, with a ticking timer."""
     qtbot.waitUntil(lambda: window.state.pipeline is not None, timeout=30000)
+    # the live panel is imported in a worker and says "No recording device..." in the status bar when it
+    # arrives; let that happen first so it cannot race with the message under test (see the xfail below)
+    qtbot.waitUntil(lambda: window.live_panel is not None
+                    or "unavailable" in window._live_placeholder.text(), timeout=30000)
+    qtbot.wait(300)
     window.ticks = [0]
     timer = QTimer(window)
     timer.setInterval(10)
@@ -52,6 +57,12 @@ def ready(window, qtbot):
     timer.start()
     window.tick_timer = timer
     return window
+
+
+def error_box_text(window) -> str:
+    """Text of the non-blocking message box ``show_error`` opened (empty when none is open)."""
+    box = window._message_box
+    return box.text() if box is not None and box.isVisible() else ""
 
 
 def assert_responsive(window, qtbot) -> None:
@@ -119,6 +130,7 @@ def test_bad_dataset_shows_message_and_keeps_the_dataset(ready, qtbot, corpus, n
     assert os.path.basename(path) in message
     assert w.last_error and os.path.basename(path) in w.last_error
     assert os.path.basename(path) in w.statusBar().currentMessage()
+    assert os.path.basename(path) in error_box_text(w)
     assert w.state.dataset is dataset and w.state.pipeline is pipeline
     assert w.library_panel.progress.label.text() == "Failed"
     assert_responsive(w, qtbot)
@@ -136,6 +148,7 @@ def test_bad_model_file_shows_message_and_keeps_the_model(ready, qtbot, corpus, 
         w.open_paths([path], remember=False)
     assert w.last_error and path in w.last_error and "kept" in w.last_error
     assert path in w.statusBar().currentMessage()
+    assert path in error_box_text(w)
     assert w.state.dataset is dataset and w.state.pipeline is pipeline
     assert not sentinel_path(corpus.path(name)).exists()
     assert_responsive(w, qtbot)
@@ -160,3 +173,16 @@ def test_folder_with_bad_entries_loads_and_lists_them(ready, qtbot, corpus, name
     assert any(re.search(kind.note, line, re.IGNORECASE) for line in listed), listed
     assert w.last_error is None
     assert_responsive(w, qtbot)
+
+
+@pytest.mark.xfail(strict=True, reason="GUI bug: a routine status message (the live panel's status_message, "
+                   "e.g. each live classification) replaces an error in the status bar at once, although "
+                   "show_error gave the error 15 s")
+def test_error_in_status_bar_is_not_replaced_by_a_routine_live_status(ready, qtbot, corpus):
+    w = ready
+    if w.live_panel is None:
+        pytest.skip("the live panel is unavailable here")
+    path = str(corpus.path("model_truncated"))
+    assert w.load_model(path) is False
+    w.live_panel.status_message.emit("blues (63%)")
+    assert path in w.statusBar().currentMessage()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from os import PathLike
 from pathlib import Path
@@ -54,7 +55,8 @@ def read_idx(path: str | PathLike) -> np.ndarray:
     if len(raw) < header:
         raise DatasetError(f"{path}: truncated IDX header ({len(raw)} bytes, need {header})")
     shape = tuple(int(v) for v in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python ints: np.prod in int64 wraps for headers like 4 x 65536 (2**64 -> 0 bytes "expected")
+    expected = math.prod(shape) * dtype.itemsize
     body = len(raw) - header
     if body < expected:
         raise DatasetError(f"{path}: truncated IDX body ({body} bytes, the header {shape} needs {expected})")
