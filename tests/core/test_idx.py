@@ -104,3 +104,11 @@ def test_swapped_files_and_single_class(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DatasetError, match=r"nothere.*cannot read"):
         read_idx(tmp_path / "nothere")
+
+
+def test_header_whose_size_overflows_int64(tmp_path):
+    # 65536**4 elements = 2**64 bytes: must read as "truncated", not wrap around to 0 bytes expected
+    header = bytes([0, 0, 0x08, 4]) + struct.pack(">4I", 65536, 65536, 65536, 65536)
+    path = _write(tmp_path / "huge", header)
+    with pytest.raises(DatasetError, match="truncated IDX body"):
+        read_idx(path)
