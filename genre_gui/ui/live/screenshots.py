@@ -44,7 +44,11 @@ def save_live_screenshots(out_dir: str | os.PathLike, clip: str | os.PathLike, p
         panel.set_pipeline(pipeline)
     try:
         _spin(app, 5.0, until=lambda: panel.device_combo.count() > 0 or panel.error_text)
+        ended: list[str] = []  # play_file decodes in a worker: wait for its outcome first
+        panel.file_loaded.connect(ended.append)
+        panel.file_failed.connect(ended.append)
         panel.play_file(clip)
+        _spin(app, 60.0, until=lambda: bool(ended))
         _spin(app, 4.0)
         path = out / "live_file.png"
         panel.grab().save(str(path))
