@@ -8,6 +8,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from math import gcd
 from pathlib import Path
 
@@ -24,6 +25,11 @@ MIN_SAMPLES = 2048
 #: refuse to decode more than this many seconds (an hour of 192 kHz 8-channel float would be ~22 GB);
 #: longer files are read up to the cap only when ``max_seconds`` is raised by the caller.
 MAX_SECONDS = 20 * 60
+#: highest file sample rate accepted: 768 kHz is the highest any audio interface offers
+MAX_SAMPLE_RATE = 768_000
+#: largest up/down factor of the polyphase filter (it has ~20 * max(up, down) taps); beyond it, for odd
+#: rates only (e.g. 44101 Hz), the ratio is approximated. Standard rates stay exact (384 kHz: 2560/147).
+_MAX_RATIO_TERM = 4096
 #: extensions offered in file dialogs and used to pick files out of dropped folders
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd")
 
@@ -79,6 +85,15 @@ def load_audio(
             f"{p}: too long ({info.frames / info.samplerate / 60:.1f} min); "
             f"the limit is {max_seconds / 60:.0f} min"
         )
+    if info.samplerate > MAX_SAMPLE_RATE:
+        raise AudioError(f"{p}: unsupported sample rate {info.samplerate} Hz (at most {MAX_SAMPLE_RATE} Hz)")
+    out_sr = sr or info.samplerate
+    if 0 < info.samplerate and info.frames * out_sr < min_samples * info.samplerate:
+        # decided from the header, before decoding and resampling anything
+        raise AudioError(
+            f"{p}: too short ({info.frames * out_sr // info.samplerate} samples at {out_sr} Hz); at least "
+            f"{min_samples} samples are needed for one analysis frame"
+        )
     try:
         with _quiet_decoder(p):
             data, file_sr = sf.read(_native(p), dtype="float32", always_2d=True)
@@ -103,11 +118,21 @@ def load_audio(
 
 
 def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
-    """Polyphase resampling from ``sr_in`` to ``sr_out`` Hz (``scipy.signal.resample_poly``)."""
+    """Polyphase resampling from ``sr_in`` to ``sr_out`` Hz (``scipy.signal.resample_poly``).
+
+    The reduced ratio is used exactly for every standard rate; an odd rate whose reduced ratio has a
+    term above 4096 (e.g. 44101 Hz) uses the nearest ratio with a denominator up to 4096.
+    """
     if sr_in == sr_out:
         return y
     g = gcd(int(sr_in), int(sr_out))
-    return resample_poly(y, int(sr_out) // g, int(sr_in) // g)
+    up, down = int(sr_out) // g, int(sr_in) // g
+    if max(up, down) > _MAX_RATIO_TERM:
+        # the exact ratio of an odd rate would need a filter of millions of taps (seconds, hundreds of
+        # MB); a ratio within a few parts per million is inaudible and as fast as a standard rate
+        approx = Fraction(up, down).limit_denominator(_MAX_RATIO_TERM)
+        up, down = approx.numerator, approx.denominator
+    return resample_poly(y, up, down)
 
 
 #: lines libmpg123 prints to file descriptor 2 while probing a damaged or non-MPEG ".mp3" file

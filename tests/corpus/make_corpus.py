@@ -443,6 +443,9 @@ KINDS: list[Kind] = [
     Kind("audio_10ms", _A, _valid(".wav", "WAV", data=lambda sr: _signal(sr, 0.01)), "error", AudioError,
          r"too short"),
     Kind("audio_one_hour", _A, _one_hour, "error", AudioError, r"too long"),
+    Kind("audio_absurd_sample_rate", _A, _bytes("absurd_rate.wav", _wav_header(2**31 - 1, 1, 16, 30000)
+                                                 + bytes(60000)), "error", AudioError,
+         r"unsupported sample rate 2147483647"),  # resampling it once asked numpy for 320 GiB
     Kind("audio_unreadable", _A, _unreadable, "error", AudioError, r"permission denied",
          needs_non_root=True),
     Kind("audio_symlink_loop", _A, _symlink_loop_file, "error", AudioError, r"symbolic link"),
@@ -465,6 +468,8 @@ KINDS: list[Kind] = [
     Kind("audio_11025hz", _A, _valid(".wav", "WAV", sr=11025), "ok"),
     Kind("audio_96khz", _A, _valid(".wav", "WAV", sr=96000), "ok"),
     Kind("audio_192khz", _A, _valid(".wav", "WAV", "PCM_24", sr=192000), "ok"),
+    Kind("audio_odd_rate_44101hz", _A, _valid(".wav", "WAV", sr=44101), "ok"),  # exact ratio: 882k taps
+    Kind("audio_odd_rate_767999hz", _A, _valid(".wav", "WAV", sr=767_999), "ok"),
     Kind("audio_silence", _A, _valid(".wav", "WAV", data=_silence), "ok"),
     Kind("audio_square_clipping", _A, _valid(".wav", "WAV", data=_square), "ok"),
     Kind("audio_dc_offset", _A, _valid(".wav", "WAV", "FLOAT", data=_dc), "ok"),
