@@ -108,7 +108,7 @@ class JobController(QObject):
         req = loaded.request
         origin = req.paths[0] if len(req.paths) == 1 else " + ".join(req.paths)
         self.state.set_dataset(DatasetInfo(loaded.dataset, origin, req.kind, loaded.total_seconds,
-                                           loaded.elapsed_seconds))
+                                           loaded.elapsed_seconds, loaded.summary))
         self.dataset_loaded.emit(loaded)
 
     @Slot(str)

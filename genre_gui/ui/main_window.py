@@ -8,7 +8,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
@@ -35,6 +34,8 @@ DEMO_CSV = RESOURCES / "features_30_sec.csv"
 DEFAULT_MODEL = RESOURCES / "default_model.npz"
 SEGMENT_SECONDS = 3.0
 MODEL_FILTER = "genre_gui model (*.npz)"
+#: how long an error stays in the status bar (routine messages wait until then)
+ERROR_STATUS_MS = 15000
 
 
 def _audio_extensions() -> tuple[str, ...]:
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         cache = default_cache_path() if cache_path is None else cache_path
         self.jobs = JobController(self.state, cache, self)
         self.last_error: str | None = None
+        self._error_shown_until = 0.0
         self._message_box = None
         self._pending_training = False
         self._dataset_request: DatasetRequest | None = None
@@ -146,7 +148,8 @@ class MainWindow(QMainWindow):
         self.live_panel_ready.emit(panel)
 
     def _live_status(self, message: str) -> None:
-        self.show_message(str(message), 6000)
+        # routine (each live classification): must not wipe an error the user has not had time to read
+        self.show_message(str(message), 6000, routine=True)
 
     def _live_unavailable(self, message: str) -> None:
         log.warning("live panel unavailable: %s", message)
@@ -266,14 +269,18 @@ class MainWindow(QMainWindow):
         st.pipeline_changed.connect(self._on_pipeline_changed)
 
     # -- messages ----------------------------------------------------------------------------------
-    def show_message(self, text: str, timeout_ms: int = 5000) -> None:
+    def show_message(self, text: str, timeout_ms: int = 5000, *, routine: bool = False) -> None:
+        """Status-bar message; a ``routine`` one never replaces an error still on display."""
+        if routine and time.monotonic() < self._error_shown_until:
+            return
         self.statusBar().showMessage(text, timeout_ms)
 
     def show_error(self, title: str, text: str) -> None:
         """Status bar + one non-blocking message box (the previous one is replaced, never stacked)."""
         self.last_error = text
         log.warning("%s: %s", title, text)
-        self.show_message(f"{title}: {text}", 15000)
+        self.show_message(f"{title}: {text}", ERROR_STATUS_MS)
+        self._error_shown_until = time.monotonic() + ERROR_STATUS_MS / 1000
         if self._message_box is not None:
             try:
                 self._message_box.close()
@@ -393,9 +400,11 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_changed(self, info: DatasetInfo) -> None:
         self.library_panel.show_dataset(info)
+        from ..workers.loading import summarize
+
         ds = info.dataset
         self.dataset_status.setText(f"Dataset: {ds.name}")
-        segmented = len(np.unique(np.asarray(ds.groups))) < len(ds)
+        segmented = (info.summary if info.summary is not None else summarize(ds)).segmented
         self.training_panel.set_segment_mode_available(
             segmented or info.kind == "audio_folder",
             "" if (segmented or info.kind == "audio_folder") else

@@ -17,6 +17,7 @@ class DatasetInfo:
     kind: str  # "demo", "csv", "idx", "audio_folder", "npz"
     total_seconds: float | None = None
     elapsed_seconds: float = 0.0
+    summary: Any = None  # workers.loading.DatasetSummary, computed off the GUI thread when known
 
 
 class AppState(QObject):

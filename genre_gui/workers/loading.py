@@ -27,12 +27,40 @@ class DatasetRequest:
 
 
 @dataclass(frozen=True)
+class DatasetSummary:
+    """Counts the Library shows, computed in the worker (np.unique over 60,000 ids is not GUI work)."""
+
+    n_rows: int
+    n_clips: int
+    per_class: tuple[tuple[str, int, int], ...]  # (class, clips, rows)
+
+    @property
+    def segmented(self) -> bool:
+        return self.n_clips < self.n_rows
+
+
+def summarize(dataset: Any) -> DatasetSummary:
+    import numpy as np
+
+    y = np.asarray(dataset.y)
+    groups = np.asarray(dataset.groups)
+    if groups.shape[0] == 0:
+        return DatasetSummary(0, 0, tuple((str(c), 0, 0) for c in dataset.classes))
+    _, first = np.unique(groups, return_index=True)
+    clip_labels = y[first]
+    per_class = tuple((str(c), int(np.count_nonzero(clip_labels == c)), int(np.count_nonzero(y == c)))
+                      for c in dataset.classes)
+    return DatasetSummary(int(y.shape[0]), int(first.shape[0]), per_class)
+
+
+@dataclass(frozen=True)
 class LoadedDataset:
     dataset: Any  # core.datasets.Dataset
     request: DatasetRequest
     total_seconds: float | None
     elapsed_seconds: float
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    summary: DatasetSummary | None = None
 
 
 class DatasetLoadWorker(Worker):
@@ -72,7 +100,8 @@ class DatasetLoadWorker(Worker):
         self.check_cancelled()
         if req.kind == "demo":
             prewarm_extraction_server()
-        return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings))
+        return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings),
+                             summarize(dataset))
 
     def _audio_folder(self, req: DatasetRequest):
         from ..core.audio_io import audio_info

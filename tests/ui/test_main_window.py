@@ -108,3 +108,11 @@ def test_broken_live_module_does_not_stop_the_app(make_window, qtbot, monkeypatc
     qtbot.waitUntil(lambda: "unavailable" in w._live_placeholder.text(), timeout=30000)
     assert w.live_panel is None
     assert w.docks["live"].widget() is w._live_placeholder
+
+
+def test_routine_status_does_not_replace_an_error(window, qtbot):
+    window.show_error("Could not load the model", "model.npz: truncated")
+    window.show_message("blues (63%)", 6000, routine=True)  # e.g. a live classification
+    assert "model.npz: truncated" in window.statusBar().currentMessage()
+    window.show_message("Model saved", 6000)  # what the user just did still shows
+    assert window.statusBar().currentMessage() == "Model saved"

@@ -167,11 +167,11 @@ class LibraryPanel(QWidget):
             self.feature_set.blockSignals(False)
 
     def show_dataset(self, info: DatasetInfo) -> None:
+        from ...workers.loading import summarize
+
         ds = info.dataset
-        y = np.asarray(ds.y)
-        groups = np.asarray(ds.groups)
-        n_rows = len(y)
-        n_clips = len(np.unique(groups)) if len(groups) else n_rows
+        summary = info.summary if info.summary is not None else summarize(ds)
+        n_rows, n_clips = summary.n_rows, summary.n_clips
         self.title.setText(ds.name)
         duration = format_seconds(info.total_seconds) if info.total_seconds else "not known"
         per_clip = f" ({n_rows} segment rows)" if n_rows != n_clips else ""
@@ -184,11 +184,7 @@ class LibraryPanel(QWidget):
         )
         if ds.feature_set in FEATURE_SET_NAMES and info.kind == "audio_folder":
             self.set_feature_set(ds.feature_set)
-        rows = []
-        for c in ds.classes:
-            mask = y == c
-            rows.append([str(c), int(len(np.unique(groups[mask]))), int(mask.sum())])
-        self.genres.set_rows(rows)
+        self.genres.set_rows([list(row) for row in summary.per_class])
         self.genres.resizeColumnsToContents()
         self.show_failures(list(ds.failures))
 
