@@ -110,5 +110,5 @@ def test_header_whose_size_overflows_int64(tmp_path):
     # 65536**4 elements = 2**64 bytes: must read as "truncated", not wrap around to 0 bytes expected
     header = bytes([0, 0, 0x08, 4]) + struct.pack(">4I", 65536, 65536, 65536, 65536)
     path = _write(tmp_path / "huge", header)
-    with pytest.raises(DatasetError, match="truncated IDX body"):
+    with pytest.raises(DatasetError, match=r"huge.*(truncated IDX body|implausible IDX shape)"):
         read_idx(path)
