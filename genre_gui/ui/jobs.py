@@ -158,6 +158,8 @@ class JobController(QObject):
     def _on_epochs(self, batch) -> None:
         if self._current("_training_worker"):
             self.epochs_received.emit(batch)
+            if batch.progress is not None:
+                self.training_progressed.emit(batch.progress)
 
     @Slot(object)
     def _on_model_finished(self, result) -> None:

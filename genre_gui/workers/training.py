@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Signal
 
-from .base import JobCancelled, Throttle, Worker
+from .base import JobCancelled, Progress, Throttle, Worker
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,16 @@ class TrainingRequest:
 
 @dataclass(frozen=True)
 class EpochBatch:
-    """Training events of one model since the previous batch (``fold`` is 0-based; -1 for hold-out)."""
+    """Training events of one model since the previous batch (``fold`` is 0-based; -1 for hold-out).
+
+    It carries the run's progress too, so the epoch stream costs one signal per batch (<= 30/s).
+    """
 
     model: str
     fold: int
     n_folds: int
     events: tuple  # of core.models.TrainingEvent
+    progress: Progress | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,12 @@ class TrainingWorker(Worker):
     def _flush(self) -> None:
         if self._pending:
             model, fold, n_folds = self._current
-            self.epochs_finished.emit(EpochBatch(model, fold, n_folds, tuple(self._pending)))
+            last = self._pending[-1]
+            within = last.epoch / max(1, last.n_epochs)
+            done = int(1000 * (self._progress_base + self._progress_span * within))
+            progress = Progress(min(done, 1000), 1000, f"{last.model}: epoch {last.epoch}/{last.n_epochs}",
+                                self._eta.eta(done, 1000))
+            self.epochs_finished.emit(EpochBatch(model, fold, n_folds, tuple(self._pending), progress))
             self._pending = []
 
     def _on_event(self, event: Any) -> None:
@@ -145,12 +154,7 @@ class TrainingWorker(Worker):
 
         self._pending.append(event)
         if self._batch_throttle.ready():
-            self._flush()
-        within = event.epoch / max(1, event.n_epochs)
-        self.report_progress(
-            int(1000 * (self._progress_base + self._progress_span * within)), 1000,
-            f"{event.model}: epoch {event.epoch}/{event.n_epochs}",
-        )
+            self._flush()  # events and progress in one signal, at most 30 per second
         if self.is_cancelled():
             raise TrainingInterrupted()
 

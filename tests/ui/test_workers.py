@@ -133,3 +133,36 @@ def test_throttle_and_eta():
         passed += th.ready()
     assert 29 <= passed <= 31
     assert Progress(5, 10).fraction == 0.5 and Progress(0, 0).fraction == 0.0
+
+
+def test_training_worker_streams_at_most_30_signals_per_second(qtbot, registry):
+    """Thousands of epochs per second still cross threads as <= 30 batches per second."""
+    from genre_gui.core.datasets import load_feature_csv
+    from genre_gui.ui.main_window import DEMO_CSV
+    from genre_gui.workers.training import ModelSpec, Protocol, TrainingRequest, TrainingWorker
+
+    ds = load_feature_csv(DEMO_CSV)
+    spec = ModelSpec("softmax", {"solver": "gd", "learning_rate": 0.5, "max_iter": 3000, "random_state": 0})
+    w = TrainingWorker(TrainingRequest(ds, (spec,), Protocol(kind="holdout")))
+    relay = _wire(w)
+    batches = []
+
+    class Epochs(QObject):
+        @Slot(object)
+        def on(self, b):
+            batches.append(b)
+
+    epochs = Epochs()
+    w.epochs_finished.connect(epochs.on)
+    t0 = time.perf_counter()
+    with qtbot.waitSignal(relay.finished, timeout=120000) as blocker:
+        registry.start(w)
+    elapsed = time.perf_counter() - t0
+    qtbot.wait(50)
+    run = blocker.args[0]
+    n_events = sum(len(b.events) for b in batches)
+    assert n_events == 3000 == run.results[0].pipeline.model.n_iter_
+    assert [e.epoch for b in batches for e in b.events] == list(range(1, 3001))  # none lost, in order
+    signals = len(batches) + len(relay.progress)
+    assert signals <= MAX_SIGNALS_PER_SECOND * elapsed + 4, (signals, elapsed)
+    assert all(b.progress is not None for b in batches)
