@@ -79,8 +79,9 @@ def main(argv: list[str]) -> int:
     r, c = np.unravel_index(int(np.argmax(off)), off.shape)
     ev.matrix.cm.cell_clicked.emit(int(r), int(c))
 
-    # Library: classify a few real clips with the current model, if the shared clips are here
+    # Library: classify a few real clips with the bundled default model (else the trained one)
     clips = sorted((SHARED / "gtzan_clips").glob("*/*.flac"))
+    w.load_default_model()
     if clips:
         picks = [str(clips[i]) for i in (0, 12, 27, 41)]
         got = []
