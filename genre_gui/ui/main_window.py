@@ -435,7 +435,20 @@ class MainWindow(QMainWindow):
         self.show_message(f"Classified {len(ok)} of {len(batch.predictions)} file(s)", 6000)
 
     def play_clip(self, path: str) -> None:
-        self.show_message(play_clip(path), 6000)
+        """Play a listed clip: decoded and started in a worker; the outcome goes to the status bar."""
+        if not path or not os.path.isfile(path):
+            self.show_message(play_clip(path), 6000)  # says why at once: no file to decode
+            return
+        from ..workers.playback import PlaybackWorker
+
+        worker = PlaybackWorker(path)
+        worker.finished.connect(self._playback_reported)
+        worker.failed.connect(self._playback_reported)
+        self.jobs.registry.start(worker, "playback")
+        self.show_message(f"Loading {os.path.basename(path)}…", 3000)
+
+    def _playback_reported(self, message: str) -> None:
+        self.show_message(str(message), 6000)
 
     def play_file(self, path: str) -> None:
         if self.live_panel is not None:

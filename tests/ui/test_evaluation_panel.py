@@ -107,3 +107,11 @@ def test_export_to_unwritable_place_gives_message(trained, tmp_path):
     blocker.write_text("x")
     assert trained.export_report(str(blocker / "sub")) == []
     assert trained.last_error
+
+
+@pytest.mark.shared_data
+def test_playing_a_real_clip_reports_in_the_status_bar(window, qtbot, gtzan_clip_paths, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as without PortAudio
+    window.play_clip(str(gtzan_clip_paths[3]))
+    qtbot.waitUntil(lambda: "Cannot play audio" in window.statusBar().currentMessage(), timeout=30000)
+    assert window.last_error is None  # a status message, not a dialog
