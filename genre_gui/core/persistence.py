@@ -351,7 +351,9 @@ def _parse_header(p: Path, raw: np.ndarray) -> dict:
         raise bad(f"made by a newer version of genre_gui (model format {ver}; this app reads up to "
                   f"{FORMAT_VERSION}); please update the app")
     fs = h.get("feature_set")
-    if not (isinstance(fs, dict) and (fs.get("name") is None or isinstance(fs.get("name"), str))
+    # the keys must be there (loading indexes them), even when their values are null
+    if not (isinstance(fs, dict) and "name" in fs and "version" in fs
+            and (fs.get("name") is None or isinstance(fs.get("name"), str))
             and (fs.get("version") is None or _is_int(fs.get("version")))):
         raise bad("invalid feature_set in the header")
     if fs.get("name") is not None and fs.get("version") is None:
@@ -365,6 +367,8 @@ def _parse_header(p: Path, raw: np.ndarray) -> dict:
         raise bad("the header lists a class twice")
     if not _is_int(h.get("n_features")) or not 0 < h["n_features"] <= 10_000_000:
         raise bad("invalid n_features in the header")
+    if "scaler" not in h:
+        raise bad("the header has no scaler entry")
     if h.get("scaler") is not None and not isinstance(h.get("scaler"), str):
         raise bad("invalid scaler in the header")
     m = h.get("model")

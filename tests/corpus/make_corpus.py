@@ -372,6 +372,16 @@ def _m_wrong_types(h, a, d):
     return h, a
 
 
+def _m_missing_keys(h, a, d):
+    del h["feature_set"]["name"]  # validated with .get() but read with ["name"]: a KeyError once
+    return h, a
+
+
+def _m_no_scaler(h, a, d):
+    del h["scaler"]
+    return h, a
+
+
 def _m_param_injection(h, a, d):
     h["model"]["params"]["max_iter"] = {"__class__": "os.system", "args": ["echo pwned"]}
     return h, a
@@ -504,6 +514,8 @@ KINDS: list[Kind] = [
          r"at least 2 classes"),
     Kind("csv_latin1", "dataset", _bytes("table.csv", b"filename,f1,label\ncaf\xe9.wav,1.0,a\nb.wav,2.0,b\n"),
          "error", DatasetError, r"not utf-8"),
+    Kind("csv_only_empty_cells", "dataset", _bytes("table.csv", b",\n,,\n"), "error", DatasetError,
+         r"no header row"),  # every row skipped as blank: all_rows[0] was an IndexError once
     Kind("idx_wrong_magic", "dataset", _idx(lambda: b"\x08\x03" + _idx_bytes(_IMAGES)[2:],
                                             lambda: _idx_bytes(_LABELS)),
          "error", DatasetError, r"wrong magic"),
@@ -516,6 +528,9 @@ KINDS: list[Kind] = [
     Kind("idx_header_overflow", "dataset",  # 4 x 65536 = 2**64 elements: wrapped to 0 in int64 once
          _idx(lambda: bytes([0, 0, 8, 4]) + struct.pack(">4I", *[65536] * 4), lambda: _idx_bytes(_LABELS)),
          "error", DatasetError, r"truncated idx body"),
+    Kind("idx_empty_with_huge_dims", "dataset",  # 0 images of 2**32-1 x 2**32-1: numpy cannot reshape
+         _idx(lambda: bytes([0, 0, 8, 4]) + struct.pack(">4I", 0, 0, 2**32 - 1, 2**32 - 1),
+              lambda: _idx_bytes(_LABELS)), "error", DatasetError, r"implausible IDX shape"),
     Kind("idx_valid", "dataset", _idx(lambda: _idx_bytes(_IMAGES), lambda: _idx_bytes(_LABELS)), "ok"),
     Kind("npz_dataset_pickle", "dataset", _npz_dataset_pickle, "error", DatasetError, r"pickle"),
     # model files
@@ -530,6 +545,10 @@ KINDS: list[Kind] = [
     Kind("model_header_deeply_nested", "model", _model(_m_deep), "error", ModelFileError, r"nests deeper"),
     Kind("model_header_wrong_types", "model", _model(_m_wrong_types), "error", ModelFileError,
          r"classes|n_features"),
+    Kind("model_header_missing_keys", "model", _model(_m_missing_keys), "error", ModelFileError,
+         r"invalid feature_set"),
+    Kind("model_header_no_scaler_entry", "model", _model(_m_no_scaler), "error", ModelFileError,
+         r"no scaler entry"),
     Kind("model_header_param_injection", "model", _model(_m_param_injection), "error", ModelFileError,
          r"max_iter"),
     Kind("model_array_wrong_shape", "model", _model(_m_shape), "error", ModelFileError,

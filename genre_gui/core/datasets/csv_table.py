@@ -163,6 +163,8 @@ def _read_rows(p: Path) -> tuple[list[str], list[list[str]]]:
         all_rows = [row for row in reader if any(c.strip() for c in row)]
     except csv.Error as exc:
         raise DatasetError(f"{p}: not a valid CSV file ({exc})") from exc
+    if not all_rows:  # e.g. ",\n": lines of empty cells only
+        raise DatasetError(f"{p}: the file has no header row (only empty cells)")
     header, rows = all_rows[0], all_rows[1:]
     if len(header) < 2:
         raise DatasetError(f"{p}: the header has a single column; expected features and a label")

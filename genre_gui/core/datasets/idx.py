@@ -16,6 +16,8 @@ from .base import Dataset
 # IDX element type code -> big-endian dtype (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT")
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _GZIP_MAGIC = b"\x1f\x8b"
+#: largest single item (one image) accepted; MNIST's are 784 bytes
+MAX_ITEM_BYTES = 256 * 1024**2
 
 
 def read_idx(path: str | PathLike) -> np.ndarray:
@@ -62,6 +64,10 @@ def read_idx(path: str | PathLike) -> np.ndarray:
         raise DatasetError(f"{path}: truncated IDX body ({body} bytes, the header {shape} needs {expected})")
     if body > expected:
         raise DatasetError(f"{path}: {body - expected} unexpected bytes after the IDX data of shape {shape}")
+    # numpy refuses shapes whose non-zero dimensions multiply past 2**63, e.g. (0, 0, 2**32-1, 2**32-1)
+    per_item = math.prod(max(d, 1) for d in shape[1:]) * dtype.itemsize
+    if per_item > MAX_ITEM_BYTES or per_item * max(shape[0], 1) >= 2**62:
+        raise DatasetError(f"{path}: implausible IDX shape {shape} (over {MAX_ITEM_BYTES >> 20} MB per item)")
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
