@@ -1,5 +1,6 @@
-"""PySide6 6.12.0 on Python < 3.12 steals a reference of True per Signal.emit: the app must survive
-many thousands of emits (run in a fresh interpreter: a failure aborts the process)."""
+"""PySide6 6.12.0 on Python < 3.12 steals a reference of True per Signal.emit and aborts the process
+after a few hundred emits; pyproject excludes that release. This guards the installed PySide6 (run in a
+fresh interpreter: a failure aborts the process)."""
 
 from __future__ import annotations
 
