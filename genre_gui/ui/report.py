@@ -10,11 +10,11 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph.exporters as pgx
+from PySide6.QtCore import QBuffer, QIODevice
 
 from ..core.persistence import atomic_write
 from .results import confusion, per_class_rows, summary_row
@@ -32,22 +32,16 @@ def _json_bytes(obj) -> bytes:
 
 
 def export_png(item, path: Path, width: int = 1400) -> None:
-    """Render a pyqtgraph item or scene to ``path`` atomically."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=str(path.parent))
-    os.close(fd)
-    try:
-        exporter = pgx.ImageExporter(item)
-        exporter.parameters()["width"] = width
-        exporter.export(tmp)
-        if os.path.getsize(tmp) == 0:
-            raise OSError(f"{path}: the image exporter wrote nothing")
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Render a pyqtgraph item or scene to ``path`` atomically (through the same temp-file write as
+    every other save)."""
+    exporter = pgx.ImageExporter(item)
+    exporter.parameters()["width"] = width
+    image = exporter.export(toBytes=True)
+    buf = QBuffer()
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
+    if image is None or image.isNull() or not image.save(buf, "PNG"):
+        raise OSError(f"{path}: the image exporter produced no image")
+    atomic_write(path, bytes(buf.data()))
 
 
 def metrics_document(run, dataset_name: str) -> dict:
