@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import __version__
 from .core.errors import GenreGuiError
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and shell completion)."""
     parser = _Parser(prog="genre-gui-cli", description=__doc__.split("\n", 1)[0])
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--version", action="version", version=f"genre-gui-cli {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     # -q is accepted before or after the command; SUPPRESS keeps a top-level -q from being reset

@@ -254,3 +254,12 @@ def test_evaluate_audio_folder_in_segment_mode_scores_clips(tmp_path, gtzan_clip
     assert r["n_rows"] == 24 and r["n_clips"] == 8
     m = r["models"][0]
     assert m["clips_aggregated"] and m["n_evaluated"] == 8 and np.sum(m["confusion"]) == 8
+
+
+def test_version(capsys):
+    from genre_gui import __version__
+
+    with pytest.raises(SystemExit) as ei:
+        cli.main(["--version"])
+    assert ei.value.code == 0
+    assert capsys.readouterr().out.strip() == f"genre-gui-cli {__version__}"
