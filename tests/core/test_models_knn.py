@@ -138,3 +138,56 @@ def test_sparse_nonzero_equals_numpy(shape):
     mask[0, -1] = True
     for got, want in zip(knn_module._sparse_nonzero(mask), np.nonzero(mask)):
         np.testing.assert_array_equal(got, want)
+
+
+def _wide_data(seed: int, offset: float = 0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((5000, 96)) + offset
+    X[100:200] = X[:100] + 1e-9 * rng.normal(size=(100, 96))  # near-duplicates: tiny, fragile distances
+    X[200:300] = X[:100]  # exact duplicates: ties
+    y = rng.integers(0, 6, 5000)
+    Q = np.vstack([rng.random((300, 96)) + offset, X[:50], X[150:160]])
+    return X, y, Q
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_float32_prefilter_is_bit_identical_to_float64_search(weights):
+    X, y, Q = _wide_data(9)
+    fast = KNeighborsClassifier(7, weights=weights).fit(X, y)
+    assert fast._fit_T32 is not None  # wide and large enough for the pre-filter
+    d_fast, i_fast = fast.kneighbors(Q)
+    p_fast = fast.predict_proba(Q)
+    exact = KNeighborsClassifier(7, weights=weights).fit(X, y)
+    exact._prepare()
+    exact._fit_T32 = None
+    d_exact, i_exact = exact.kneighbors(Q)
+    np.testing.assert_array_equal(i_fast, i_exact)
+    np.testing.assert_array_equal(d_fast, d_exact)
+    np.testing.assert_array_equal(p_fast, exact.predict_proba(Q))
+    ref = SkKNN(7, weights=weights, algorithm="brute").fit(X, y)
+    np.testing.assert_array_equal(fast.predict(Q), ref.predict(Q))
+    np.testing.assert_array_equal(p_fast, ref.predict_proba(Q))
+
+
+def test_float32_prefilter_with_binary_ties_matches_sklearn():
+    rng = np.random.default_rng(10)
+    X = (rng.random((6000, 80)) < 0.1).astype(float)
+    Q = (rng.random((400, 80)) < 0.1).astype(float)
+    y = rng.integers(0, 5, 6000)
+    for weights in ("uniform", "distance"):
+        ours = KNeighborsClassifier(5, weights=weights).fit(X, y)
+        ref = SkKNN(5, weights=weights, algorithm="brute").fit(X, y)
+        np.testing.assert_array_equal(ours.predict(Q), ref.predict(Q))
+        np.testing.assert_allclose(ours.predict_proba(Q), ref.predict_proba(Q), rtol=0, atol=1e-12)
+
+
+def test_float32_prefilter_falls_back_when_too_coarse(monkeypatch):
+    # a large common offset makes the float32 error bound wider than the spread of the distances
+    X, y, Q = _wide_data(11, offset=1e4)
+    calls = []
+    original = knn_module._k_nearest
+    monkeypatch.setattr(knn_module, "_k_nearest", lambda *a, **kw: calls.append(1) or original(*a, **kw))
+    ours = KNeighborsClassifier(5).fit(X, y)
+    pred = ours.predict(Q)
+    assert calls, "expected the float64 fallback"
+    np.testing.assert_array_equal(pred, SkKNN(5, algorithm="brute").fit(X, y).predict(Q))

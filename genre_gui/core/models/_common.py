@@ -161,3 +161,14 @@ def one_hot(y_idx: np.ndarray, n_classes: int) -> np.ndarray:
     Y = np.zeros((y_idx.shape[0], n_classes))
     Y[np.arange(y_idx.shape[0]), y_idx] = 1.0
     return Y
+
+
+def row_sq_norms(X: np.ndarray) -> np.ndarray:
+    """Squared row norms summed by BLAS ``ddot``, as scikit-learn sums them.
+
+    einsum's different summation order changes the last bit of some norms, and with it the tiny
+    distance (hence the distance weight) of near-duplicate rows.
+    """
+    if hasattr(np, "vecdot"):
+        return np.vecdot(X, X)
+    return np.matmul(X[:, None, :], X[:, :, None])[:, 0, 0]  # pragma: no cover - NumPy < 2

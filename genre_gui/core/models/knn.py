@@ -9,7 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from ._common import check_predict_input, check_validation, check_X_y, has_threadpoolctl, single_threaded_blas
+from ._common import (
+    check_predict_input,
+    check_validation,
+    check_X_y,
+    has_threadpoolctl,
+    row_sq_norms,
+    single_threaded_blas,
+)
+from ._knn_prefilter import prefiltered_nearest
 from ._knn_ties import openmp_threads, sklearn_k_nearest, thread_ranges
 from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
 
@@ -20,6 +28,9 @@ WEIGHTS = ("uniform", "distance")
 _BYTES_PER_PAIR = 12
 # more threads than this gain nothing on a memory-bound search
 _MAX_WORKERS = 4
+# wide, large training sets get the float32 pre-filter (see _knn_prefilter)
+_PREFILTER_MIN_FEATURES = 64
+_PREFILTER_MIN_ROWS = 4096
 # columns sampled to bound each row's k-th smallest distance
 _SAMPLE_COLUMNS = 1024
 
@@ -179,11 +190,16 @@ class KNeighborsClassifier(BaseClassifier):
     def _prepare(self) -> None:
         """Per-training-set terms reused by every query (after fit or after loading a model file)."""
         X = self.X_fit_
+        self._fit_T32 = None
         if self.metric == "euclidean":
-            self._fit_norms = _row_sq_norms(X)
+            self._fit_norms = row_sq_norms(X)
             self._fit_T = X
+            if X.shape[1] >= _PREFILTER_MIN_FEATURES and X.shape[0] >= _PREFILTER_MIN_ROWS:
+                self._fit_T32 = X.astype(np.float32)
+                self._fit_norms32 = self._fit_norms.astype(np.float32)
+                self._fit_max_norm = float(np.sqrt(self._fit_norms.max()))
         else:
-            norms = np.sqrt(_row_sq_norms(X))
+            norms = np.sqrt(row_sq_norms(X))
             # zero rows stay zero (distance 1 to everything), as in scikit-learn's normalize()
             norms[norms == 0] = 1.0
             self._fit_T = X / norms[:, None]
@@ -195,10 +211,10 @@ class KNeighborsClassifier(BaseClassifier):
             # (-2 a).b equals -2 (a.b) exactly (a power-of-two scale) and is summed like scikit-learn:
             # (||a||^2 + (-2 a.b)) + ||b||^2
             D = np.matmul(-2.0 * Xc, self._fit_T.T, out=out)
-            D += _row_sq_norms(Xc)[:, None]
+            D += row_sq_norms(Xc)[:, None]
             D += self._fit_norms[None, :]
             return D
-        norms = np.sqrt(_row_sq_norms(Xc))
+        norms = np.sqrt(row_sq_norms(Xc))
         norms[norms == 0] = 1.0
         D = np.matmul(Xc / norms[:, None], self._fit_T.T, out=out)
         np.subtract(1.0, D, out=D)
@@ -227,13 +243,27 @@ class KNeighborsClassifier(BaseClassifier):
         starts = list(range(0, X.shape[0], rows_per_block))
         local = threading.local()
 
+        shape = (min(rows_per_block, X.shape[0]), n_fit)
+
         def work(start: int) -> tuple[np.ndarray, np.ndarray]:
             stop = min(start + rows_per_block, X.shape[0])
+            Xc = X[start:stop]
+            # buffers are reused across a thread's blocks: fresh 100 MB arrays cost page faults
+            if getattr(local, "mask", None) is None:
+                local.mask = np.empty(shape, dtype=bool)
+            if self._fit_T32 is not None:
+                if getattr(local, "buffer32", None) is None:
+                    local.buffer32 = np.empty(shape, dtype=np.float32)
+                found = prefiltered_nearest(
+                    Xc, k, self._fit_T, self._fit_norms, self._fit_T32, self._fit_norms32, self._fit_max_norm,
+                    ranges, local.buffer32[: stop - start], local.mask[: stop - start], _SAMPLE_COLUMNS,
+                    _sparse_nonzero,
+                )
+                if found is not None:
+                    return found
             if getattr(local, "buffer", None) is None:
-                # reused across a thread's blocks: fresh 100 MB arrays cost page faults
-                shape = (min(rows_per_block, X.shape[0]), n_fit)
-                local.buffer, local.mask = np.empty(shape), np.empty(shape, dtype=bool)
-            D = self._distances(X[start:stop], out=local.buffer[: stop - start])
+                local.buffer = np.empty(shape)
+            D = self._distances(Xc, out=local.buffer[: stop - start])
             return _k_nearest(D, k, ranges, local.mask[: stop - start])
 
         if workers == 1 or len(starts) == 1:
@@ -297,17 +327,6 @@ class KNeighborsClassifier(BaseClassifier):
             except TrainingInterrupted:
                 self.interrupted_ = True
                 return
-
-
-def _row_sq_norms(X: np.ndarray) -> np.ndarray:
-    """Squared row norms summed by BLAS ``ddot``, as scikit-learn sums them.
-
-    einsum's different summation order changes the last bit of some norms, and with it the tiny
-    distance (hence the distance weight) of near-duplicate rows.
-    """
-    if hasattr(np, "vecdot"):
-        return np.vecdot(X, X)
-    return np.matmul(X[:, None, :], X[:, :, None])[:, 0, 0]  # pragma: no cover - NumPy < 2
 
 
 def _sparse_nonzero(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
