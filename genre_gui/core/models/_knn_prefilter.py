@@ -10,6 +10,8 @@ those few then get their float64 distance from the same product, summed in the s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._common import row_sq_norms
@@ -53,12 +55,13 @@ def prefiltered_nearest(
     buffer32: np.ndarray,
     mask: np.ndarray,
     sample_columns: int,
-    sparse_nonzero,
+    sparse_nonzero: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The k nearest training rows of every query row, as the exact float64 search finds them.
 
-    Returns (squared distances clipped at 0, indices) ordered by (distance, index), or None when
-    the float32 filter would keep too many candidates (then the caller runs the float64 search).
+    ``k`` must be well below ``sample_columns`` (the sample bounds the k-th distance). Returns
+    (squared distances clipped at 0, indices) ordered by (distance, index), or None when the float32
+    filter would keep too many candidates (then the caller runs the float64 search).
     """
     c, n = buffer32.shape
     x_sq = row_sq_norms(Xc)
