@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke:
         # quit once the startup data is in (or after 20 s at most): --smoke exercises the real start
         def check() -> None:
-            if window.state.dataset is not None and not window.jobs.dataset_running:
+            if (window.state.dataset is not None and window.state.pipeline is not None
+                    and not window.jobs.dataset_running):
                 window.close()
                 app.quit()
 
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     code = int(app.exec())
     if args.smoke and window.state.dataset is None:
         print("smoke: the demo dataset did not load", file=sys.stderr)
+        return 1
+    if args.smoke and window.state.pipeline is None:
+        print("smoke: the default model did not load", file=sys.stderr)
         return 1
     return code
 
