@@ -14,6 +14,7 @@ import gzip
 import io
 import json
 import math
+import os
 import struct
 
 import numpy as np
@@ -24,7 +25,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from genre_gui.core.audio_io import MIN_SAMPLES, load_audio
-from genre_gui.core.datasets import load_feature_csv, load_idx
+from genre_gui.core.datasets import load_feature_csv, load_idx, load_npz
 from genre_gui.core.errors import AudioError, DatasetError, FeatureError, ModelFileError
 from genre_gui.core.features import FEATURE_SETS
 from genre_gui.core.persistence import load_pipeline
@@ -32,8 +33,14 @@ from genre_gui.core.persistence import load_pipeline
 pytestmark = pytest.mark.timeout(120)
 
 
+#: local bug hunting: GENRE_GUI_FUZZ_SCALE=20 runs 20x the examples with fresh random ones each run
+#: (CI and `make test` leave it unset: the same modest, derandomized examples every time)
+FUZZ_SCALE = int(os.environ.get("GENRE_GUI_FUZZ_SCALE", "0") or 0)
+
+
 def fuzz(n: int):
-    return settings(max_examples=n, derandomize=True, deadline=None, database=None, print_blob=True,
+    return settings(max_examples=n * max(1, FUZZ_SCALE), derandomize=not FUZZ_SCALE, deadline=None,
+                    database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.large_base_example])
 
@@ -366,6 +373,57 @@ def test_fuzz_load_pipeline(work, data):
     assert np.all(np.isfinite(proba)) and np.allclose(proba.sum(axis=1), 1.0)
 
 
+# -- npz datasets -------------------------------------------------------------------------------------
+NPZ_ARRAYS = st.one_of(
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=12).map(np.array),
+    st.lists(st.integers(-3, 3), max_size=12).map(lambda v: np.array(v, dtype=np.int64)),
+    st.lists(st.sampled_from(["a", "b", "c", ""]), max_size=12).map(lambda v: np.array(v, dtype=str)),
+    st.lists(st.booleans(), max_size=12).map(np.array),
+    st.just(np.zeros((0, 3))), st.just(np.zeros((2, 2, 2))), st.just(np.array("x")),
+    st.just(np.array(1.5)), st.just(np.zeros(3, dtype=np.complex64)),
+)
+
+
+@st.composite
+def npz_datasets(draw) -> bytes:
+    n = draw(st.integers(1, 8))
+    d = draw(st.integers(1, 4))
+    arrays = {
+        "X": np.array(draw(st.lists(st.floats(-1e6, 1e6), min_size=n * d, max_size=n * d))).reshape(n, d),
+        "y": np.array(draw(st.lists(st.sampled_from(["blues", "rock", "jazz"]), min_size=n, max_size=n))),
+        "groups": np.array([f"g{i}" for i in range(n)]),
+        "columns": np.array([f"c{j}" for j in range(d)]),
+        "sources": np.array([f"s{i}.wav" for i in range(n)]),
+        "feature_set": np.array("gtzan57"),
+    }
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(st.sampled_from(sorted(arrays) + ["extra"]))
+        if draw(st.integers(0, 3)) == 0:
+            arrays.pop(key, None)
+        else:
+            arrays[key] = draw(NPZ_ARRAYS)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    data = buf.getvalue()
+    return draw(mutated(data, header=120)) if draw(st.integers(0, 4)) == 0 else data
+
+
+@fuzz(150)
+@given(npz_datasets())
+def test_fuzz_load_npz(work, data):
+    path = work / "fuzz_dataset.npz"
+    path.write_bytes(data)
+    try:
+        ds = load_npz(path)
+    except DatasetError as exc:
+        assert str(path) in str(exc)
+        event(f"refused: {_reason(exc, path)}")
+        return
+    event("loaded")
+    assert ds.X.ndim == 2 and len(ds.X) == len(ds.y) == len(ds.groups) == len(ds.sources) > 0
+    assert np.all(np.isfinite(ds.X)) and len(ds.classes) >= 2 and len(ds.columns) == ds.X.shape[1]
+
+
 # -- feature sets -------------------------------------------------------------------------------------
 @st.composite
 def signals(draw, min_samples: int, max_extra: int) -> tuple[np.ndarray, int]:
@@ -415,7 +473,8 @@ def test_fuzz_feature_sets(name, n, extra):
         lengths.append(len(y))
 
     run()
-    assert len(lengths) >= n and min(lengths) <= 2 * fs.min_samples + 1  # it ran, and near the minimum
+    # it ran every example, some of them near the minimum length
+    assert len(lengths) >= n * max(1, FUZZ_SCALE) and min(lengths) <= 2 * fs.min_samples + 1
 
 
 @fuzz(60)

@@ -39,6 +39,8 @@ MAX_UNPACKED_BYTES = 4 * 1024**3
 MAX_HEADER_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 MAX_MEMBERS = 64
+#: no fitted weight, mean, scale or stored sample is anywhere near this; larger values are damage
+MAX_ABS_VALUE = 1e100
 _HEADER_KEY = "header"
 _ALLOWED_KINDS = "fiub"  # numbers only; text arrays only for classes_ (kind "U")
 
@@ -430,8 +432,8 @@ def _restore_model(p: Path, m: dict, arrays: dict[str, np.ndarray]) -> Any:
             raise ModelFileError(f"{p}: array {key} has dtype {arr.dtype}, which is not allowed")
         if arr.ndim > 3:
             raise ModelFileError(f"{p}: array {key} has {arr.ndim} dimensions")
-        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-            raise ModelFileError(f"{p}: array {key} contains NaN or infinite values")
+        if arr.dtype.kind == "f":
+            _check_values(p, key, arr)
         setattr(model, attr, arr)
     for attr in m["none"]:
         setattr(model, attr, None)
@@ -482,6 +484,13 @@ def _float_vector(p: Path, arrays: dict, key: str, n: int) -> np.ndarray:
     a = arrays[key]
     if a.dtype.kind != "f" or a.shape != (n,):
         raise ModelFileError(f"{p}: array {key} must be float of shape ({n},), got {a.dtype} {a.shape}")
+    _check_values(p, key, a)
+    return a.astype(np.float64)
+
+
+def _check_values(p: Path, key: str, a: np.ndarray) -> None:
     if not np.all(np.isfinite(a)):
         raise ModelFileError(f"{p}: array {key} contains NaN or infinite values")
-    return a.astype(np.float64)
+    # finite but absurd (a flipped exponent bit gives ~1e308): every prediction would overflow to NaN
+    if a.size and float(np.max(np.abs(a))) > MAX_ABS_VALUE:
+        raise ModelFileError(f"{p}: array {key} holds implausibly large values (above {MAX_ABS_VALUE:g})")

@@ -413,6 +413,12 @@ def _m_nan(h, a, d):
     return h, a
 
 
+def _m_huge_values(h, a, d):
+    a["model__coef_"] = a["model__coef_"].copy()
+    a["model__coef_"][2, 5] = -1.7e308  # finite: what a flipped exponent bit leaves
+    return h, a
+
+
 def _m_pickle(h, a, d):
     a["model__coef_"] = np.array([_Payload(sentinel_path(d / "model.npz"))], dtype=object)
     return h, a
@@ -560,6 +566,8 @@ KINDS: list[Kind] = [
     Kind("model_array_text_dtype", "model", _model(_m_text_dtype), "error", ModelFileError,
          r"scaler__mean_ must be float"),
     Kind("model_array_nan", "model", _model(_m_nan), "error", ModelFileError, r"nan or infinite"),
+    Kind("model_array_huge_values", "model", _model(_m_huge_values), "error", ModelFileError,
+         r"implausibly large"),  # loaded once, then every prediction overflowed
     Kind("model_object_array_pickle", "model", _model(_m_pickle), "error", ModelFileError, r"pickle"),
 ]
 
