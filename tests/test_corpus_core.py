@@ -171,3 +171,37 @@ def test_pickle_payloads_never_run(name, corpus):
     # the payload is real: unpickling it on purpose does create the sentinel
     np.load(path, allow_pickle=True)[("model__coef_" if name.startswith("model") else "y")]
     assert sentinel.exists()
+
+
+def test_multichannel_decoding_never_holds_every_channel_of_the_whole_file(tmp_path):
+    import soundfile as sf
+
+    frames, channels = 22050 * 20, 8
+    rng = np.random.default_rng(3)
+    data = (rng.standard_normal((frames, channels)) * 0.1).astype(np.float32)
+    path = tmp_path / "eight.wav"
+    sf.write(path, data, 22050, subtype="FLOAT")
+    whole_file = frames * channels * 4  # what reading it at once in float32 takes
+    tracemalloc.start()
+    try:
+        y = load_audio(path, sr=None)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(y, data.mean(axis=1, dtype=np.float64).astype(np.float32))
+    assert peak < 0.6 * whole_file, f"peak {peak / 2**20:.1f} MB for a {whole_file / 2**20:.1f} MB file"
+
+
+@pytest.mark.parametrize("name", ["audio_flac", "audio_mp3", "audio_ogg", "audio_6ch", "audio_pcm_u8",
+                                  "audio_truncated_wav_long"])
+def test_block_decoding_equals_reading_the_whole_file(name, corpus):
+    import soundfile as sf
+
+    path = corpus.path(name)
+    data, sr = sf.read(os.fsencode(path), dtype="float32", always_2d=True)
+    expected = data.mean(axis=1, dtype=np.float64) if data.shape[1] > 1 else data[:, 0].astype(np.float64)
+    y = load_audio(path, sr=None)
+    if name == "audio_mp3":  # libmpg123's float output differs in the last bit with the read size
+        np.testing.assert_allclose(y, expected, rtol=0, atol=1e-7)
+    else:
+        np.testing.assert_array_equal(y, expected.astype(np.float32))

@@ -30,6 +30,10 @@ MAX_SAMPLE_RATE = 768_000
 #: largest up/down factor of the polyphase filter (it has ~20 * max(up, down) taps); beyond it, for odd
 #: rates only (e.g. 44101 Hz), the ratio is approximated. Standard rates stay exact (384 kHz: 2560/147).
 _MAX_RATIO_TERM = 4096
+#: largest decoding working set: the float64 mono samples (8 bytes a frame) of the whole file. 20 minutes
+#: at up to ~220 kHz fit; the channels are averaged block by block, so their count does not matter.
+MAX_DECODE_BYTES = 2 * 1024**3
+_BLOCK_FRAMES = 1 << 16
 #: extensions offered in file dialogs and used to pick files out of dropped folders
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd")
 
@@ -62,7 +66,9 @@ def load_audio(
         Target sample rate; ``None`` keeps the file's rate. Resampling uses
         ``scipy.signal.resample_poly`` with the reduced up/down ratio.
     max_seconds : float or None
-        Longest duration decoded; longer files raise ``AudioError`` rather than filling memory.
+        Longest duration decoded; longer files raise ``AudioError`` rather than filling memory. Whatever
+        the duration, decoding never holds more than ``MAX_DECODE_BYTES`` (2 GB) of samples: files
+        are decoded block by block into one mono array, and larger ones are refused from their header.
     min_samples : int
         Shortest usable result (after resampling); one analysis frame by default.
 
@@ -94,16 +100,17 @@ def load_audio(
             f"{p}: too short ({info.frames * out_sr // info.samplerate} samples at {out_sr} Hz); at least "
             f"{min_samples} samples are needed for one analysis frame"
         )
+    if info.frames * 8 > MAX_DECODE_BYTES:
+        raise AudioError(f"{p}: too large to decode ({info.frames * 8 / 2**20:.0f} MB as mono samples; the "
+                         f"limit is {MAX_DECODE_BYTES // 2**20} MB)")
     try:
-        with _quiet_decoder(p):
-            data, file_sr = sf.read(_native(p), dtype="float32", always_2d=True)
+        y, file_sr = _read_mono(p, info.frames)
+    except AudioError:
+        raise
     except Exception as exc:
         raise AudioError(f"{p}: the audio data is corrupt or truncated ({_reason(exc)})") from exc
-    if data.shape[0] == 0:
+    if y.shape[0] == 0:
         raise AudioError(f"{p}: the file has no audio frames")
-    if not np.all(np.isfinite(data)):
-        raise AudioError(f"{p}: the file contains non-finite samples (NaN or infinity)")
-    y = data.mean(axis=1, dtype=np.float64) if data.shape[1] > 1 else data[:, 0].astype(np.float64)
     if sr is not None and file_sr != sr:
         y = resample(y, file_sr, sr)
     y = y.astype(np.float32)
@@ -115,6 +122,34 @@ def load_audio(
     if not np.all(np.isfinite(y)):  # resampling finite data stays finite; guard anyway, NaN never leaves
         raise AudioError(f"{p}: resampling produced non-finite samples")
     return y
+
+
+def _read_mono(p: Path, frames: int) -> tuple[np.ndarray, int]:
+    """Decode block by block, averaging the channels as it goes.
+
+    Peak memory is the float64 mono result plus one block, not every channel of the whole file at once
+    (an 8-channel file would need four times more). ``frames`` from the header sizes the result; a file
+    holding more or fewer frames than its header says is handled.
+    """
+    out = np.empty(max(int(frames), 0), dtype=np.float64)
+    n, extra = 0, []
+    with _quiet_decoder(p), sf.SoundFile(_native(p)) as f:
+        file_sr = f.samplerate
+        while True:
+            block = f.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+            if block.shape[0] == 0:
+                break
+            if not np.all(np.isfinite(block)):
+                raise AudioError(f"{p}: the file contains non-finite samples (NaN or infinity)")
+            mono = (block.mean(axis=1, dtype=np.float64) if block.shape[1] > 1
+                    else block[:, 0].astype(np.float64))
+            take = min(len(mono), len(out) - n)
+            out[n:n + take] = mono[:take]
+            n += take
+            if take < len(mono):
+                extra.append(mono[take:])
+    y = np.concatenate([out[:n], *extra]) if extra else out[:n]
+    return y, file_sr
 
 
 def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
