@@ -136,6 +136,16 @@ def _one_hour(d: Path) -> Path:
     return p
 
 
+def _huge_rate_long(d: Path) -> Path:
+    """19 minutes at 768 kHz: under the duration limit, but 7 GB as float64 mono. Sparse, like one_hour."""
+    n = 19 * 60 * 768_000
+    p = d / "long_768khz.wav"
+    with open(p, "wb") as f:
+        f.write(_wav_header(768_000, 1, 16, n))
+        f.truncate(44 + 2 * n)
+    return p
+
+
 def _unreadable(d: Path) -> Path:
     p = _write(d / "unreadable.wav", _signal(22050), 22050)
     p.chmod(0)
@@ -459,6 +469,7 @@ KINDS: list[Kind] = [
     Kind("audio_10ms", _A, _valid(".wav", "WAV", data=lambda sr: _signal(sr, 0.01)), "error", AudioError,
          r"too short"),
     Kind("audio_one_hour", _A, _one_hour, "error", AudioError, r"too long"),
+    Kind("audio_19min_768khz", _A, _huge_rate_long, "error", AudioError, r"too large to decode"),
     Kind("audio_absurd_sample_rate", _A, _bytes("absurd_rate.wav", _wav_header(2**31 - 1, 1, 16, 30000)
                                                  + bytes(60000)), "error", AudioError,
          r"unsupported sample rate 2147483647"),  # resampling it once asked numpy for 320 GiB
