@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
+from ..core.datasets.npz import is_dataset_npz
 from ..workers.loading import DatasetRequest, classify_request
 from ..workers.training import TrainingRequest
 from . import dialogs
@@ -320,7 +321,8 @@ class MainWindow(QMainWindow):
         paths = [str(p) for p in paths if str(p)]
         if not paths:
             return
-        models = [p for p in paths if p.lower().endswith(".npz")]
+        # .npz is both our model format and a dataset format: the archive's members tell them apart
+        models = [p for p in paths if p.lower().endswith(".npz") and not is_dataset_npz(p)]
         if models:
             self.load_model(models[0])
             paths = [p for p in paths if p not in models]

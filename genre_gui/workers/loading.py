@@ -216,6 +216,8 @@ def classify_request(paths: list[str]) -> tuple[str, tuple[str, ...]] | None:
     suffix = first.suffix.lower()
     if suffix == ".csv":
         return "csv", (str(first),)
+    if suffix == ".npz":
+        return "npz", (str(first),)
     return None
 
 

@@ -458,3 +458,15 @@ def test_load_dataset_dispatches_idx_files_and_folders(tmp_path, mnist_dir):
     (lonely / "t10k-images-idx3-ubyte.gz").symlink_to(images)
     with pytest.raises(DatasetError, match="no matching labels file"):
         load_dataset(lonely / "t10k-images-idx3-ubyte.gz")
+
+
+def test_is_dataset_npz_tells_datasets_from_model_files_and_junk(tmp_path, gtzan_csv):
+    from genre_gui import cli
+    from genre_gui.core.datasets.npz import is_dataset_npz
+
+    save_npz(load_feature_csv(gtzan_csv).subset(np.arange(0, 1000, 50)), tmp_path / "d.npz")
+    (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 truncated")
+    assert is_dataset_npz(tmp_path / "d.npz")
+    assert not is_dataset_npz(cli.DEFAULT_MODEL)  # a model file has a header member
+    assert not is_dataset_npz(tmp_path / "junk.npz")
+    assert not is_dataset_npz(tmp_path / "missing.npz")

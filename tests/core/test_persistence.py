@@ -374,3 +374,4 @@ def test_scaler_column_options_round_trip(tmp_path, table):
     back = load_pipeline(tmp_path / "m.npz")
     assert back.scaler.get_params() == scaler.get_params()
     np.testing.assert_array_equal(back.predict_proba_features(table.X), pipe.predict_proba_features(table.X))
+

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 BAD_AUDIO = ["audio_zero_bytes", "audio_text_as_mp3", "audio_truncated_flac", "audio_float_nan",
              "audio_one_hour", "audio_10ms", "audio_random_bytes", "audio_symlink_loop"]
 BAD_DATASETS = ["csv_nan_cell", "csv_text_cell", "csv_no_label_column", "csv_missing_column", "csv_latin1",
-                "idx_wrong_magic", "idx_count_mismatch", "folder_single_class", "folder_10000_empty_files"]
+                "idx_wrong_magic", "idx_count_mismatch", "folder_single_class", "folder_10000_empty_files",
+                "npz_dataset_pickle"]
 BAD_MODELS = ["model_truncated", "model_wrong_magic", "model_future_version", "model_header_deeply_nested",
-              "model_array_wrong_shape", "model_object_array_pickle", "npz_dataset_pickle"]
+              "model_array_wrong_shape", "model_object_array_pickle"]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def ready(window, qtbot):
     """The demo window once the default model is in place too, with a ticking timer."""
     qtbot.waitUntil(lambda: window.state.pipeline is not None, timeout=30000)
     # the live panel is imported in a worker and says "No recording device..." in the status bar when it
-    # arrives; let that happen first so it cannot race with the message under test (see the xfail below)
+    # arrives; let that happen first so it cannot race with the message under test
     qtbot.waitUntil(lambda: window.live_panel is not None
                     or "unavailable" in window._live_placeholder.text(), timeout=30000)
     qtbot.wait(300)
@@ -175,9 +176,6 @@ def test_folder_with_bad_entries_loads_and_lists_them(ready, qtbot, corpus, name
     assert_responsive(w, qtbot)
 
 
-@pytest.mark.xfail(strict=True, reason="GUI bug: a routine status message (the live panel's status_message, "
-                   "e.g. each live classification) replaces an error in the status bar at once, although "
-                   "show_error gave the error 15 s")
 def test_error_in_status_bar_is_not_replaced_by_a_routine_live_status(ready, qtbot, corpus):
     w = ready
     if w.live_panel is None:
@@ -188,9 +186,6 @@ def test_error_in_status_bar_is_not_replaced_by_a_routine_live_status(ready, qtb
     assert path in w.statusBar().currentMessage()
 
 
-@pytest.mark.xfail(strict=True, reason="GUI bug: open_paths sends every .npz to load_model, so a dataset "
-                   "saved as .npz (genre-gui-cli extract --out x.npz, which load_dataset reads) cannot be "
-                   "opened: 'Could not load the model: ... not a genre_gui model file (no header)'")
 def test_dataset_npz_opens_as_a_dataset(ready, qtbot, tmp_path):
     from genre_gui.core.datasets import load_feature_csv, save_npz
     from genre_gui.ui.main_window import DEMO_CSV

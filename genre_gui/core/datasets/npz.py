@@ -134,3 +134,18 @@ def _row_array(p: Path, arrays: dict, key: str, n: int) -> np.ndarray:
     if a.ndim != 1 or a.shape[0] != n:
         raise DatasetError(f"{p}: '{key}' must have one entry per row of X ({n}), got shape {a.shape}")
     return a
+
+
+def is_dataset_npz(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an ``.npz`` dataset (members ``X`` and ``y``, no model header).
+
+    ``.npz`` is also the model-file format; this reads only the archive's member list, so the GUI can
+    route a dropped file without loading it. Never raises: anything unreadable is not a dataset (and a
+    damaged model file then gets the model loader's message).
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except Exception:  # noqa: BLE001 - unreadable: not a dataset
+        return False
+    return {"X.npy", "y.npy"} <= names and "header.npy" not in names
