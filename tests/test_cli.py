@@ -144,10 +144,13 @@ def test_train_default_excludes_reserved_clips(tmp_path, gtzan_csv, capsys):
     meta = h["metadata"]
     assert meta["n_train"] == 1000 - 10 * 13 - 1
     assert meta["protocol"].startswith("3-fold blocked")
-    assert set(meta["cv_all"]) == {"softmax", "ovr_logistic", "knn"}
-    best = max(meta["cv_all"], key=lambda k: meta["cv_all"][k]["accuracy"])
-    assert h["model"]["type"] == best == meta["model"]
-    assert meta["cv_accuracy"] == meta["cv_all"][best]["accuracy"]
+    assert {c["model"] for c in meta["cv_all"]} == {"softmax", "ovr_logistic", "knn"}
+    assert {c["preprocessing"] for c in meta["cv_all"]} == {"standardised", "log-variances"}
+    best = max(meta["cv_all"], key=lambda c: c["accuracy"])
+    assert h["model"]["type"] == best["model"] == meta["model"]
+    assert meta["cv_accuracy"] == best["accuracy"]
+    # tempo is never used: the table's tempo comes from an older librosa than any live extraction
+    assert h["scaler_params"]["ignore_columns"] == [load_feature_csv(gtzan_csv).columns.index("tempo")]
     # the reserved clips really are unseen: a 1-NN model would be perfect on its own training rows
     pipe = load_pipeline(out_path)
     ds = load_feature_csv(gtzan_csv)
