@@ -112,3 +112,19 @@ def test_header_whose_size_overflows_int64(tmp_path):
     path = _write(tmp_path / "huge", header)
     with pytest.raises(DatasetError, match=r"huge.*(truncated IDX body|implausible IDX shape)"):
         read_idx(path)
+
+
+def test_gzip_bomb_is_refused_without_decompressing_it_whole(tmp_path, monkeypatch):
+    from genre_gui.core.datasets import idx
+
+    monkeypatch.setattr(idx, "MAX_IDX_BYTES", 1 << 20)
+    body = b"\x00\x00\x08\x01" + (4 << 20).to_bytes(4, "big") + bytes(4 << 20)  # 4 MB of labels
+    bomb = tmp_path / "labels-idx1-ubyte.gz"
+    bomb.write_bytes(gzip.compress(body))
+    assert bomb.stat().st_size < 20_000
+    with pytest.raises(DatasetError, match="decompresses to more than"):
+        idx.read_idx(bomb)
+    raw = tmp_path / "big-idx1-ubyte"
+    raw.write_bytes(body)
+    with pytest.raises(DatasetError, match="larger than"):
+        idx.read_idx(raw)

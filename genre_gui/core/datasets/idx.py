@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import zlib
 from os import PathLike
@@ -17,6 +18,8 @@ from .base import Dataset
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _GZIP_MAGIC = b"\x1f\x8b"
 #: largest single item (one image) accepted; MNIST's are 784 bytes
+#: largest IDX body read (MNIST's training images are 47 MB)
+MAX_IDX_BYTES = 2 << 30
 MAX_ITEM_BYTES = 256 * 1024**2
 
 
@@ -41,14 +44,20 @@ def read_idx(path: str | PathLike) -> np.ndarray:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_IDX_BYTES:
+            raise DatasetError(f"{path}: larger than {MAX_IDX_BYTES >> 30} GB; not loaded")
         raw = path.read_bytes()
     except OSError as exc:
         raise DatasetError(f"{path}: cannot read IDX file ({exc.strerror or exc})") from None
     if raw[:2] == _GZIP_MAGIC:
         try:
-            raw = gzip.decompress(raw)
+            # read at most the cap (+1 to notice more): a small gzip "bomb" must not fill the memory
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as gz:
+                raw = gz.read(MAX_IDX_BYTES + 1)
         except (OSError, EOFError, zlib.error) as exc:
             raise DatasetError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+        if len(raw) > MAX_IDX_BYTES:
+            raise DatasetError(f"{path}: decompresses to more than {MAX_IDX_BYTES >> 30} GB; not loaded")
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
         raise DatasetError(f"{path}: not an IDX file (wrong magic number {raw[:4].hex() or 'none'})")
     dtype = np.dtype(_IDX_TYPES[raw[2]])
