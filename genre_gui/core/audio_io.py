@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from .errors import AudioError
 
@@ -167,6 +166,9 @@ def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
         # MB); a ratio within a few parts per million is inaudible and as fast as a standard rate
         approx = Fraction(up, down).limit_denominator(_MAX_RATIO_TERM)
         up, down = approx.numerator, approx.denominator
+    # imported here: scipy.signal costs ~1 s of start-up, and most files need no resampling
+    from scipy.signal import resample_poly
+
     return resample_poly(y, up, down)
 
 

@@ -13,7 +13,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
-from ..core.datasets.npz import is_dataset_npz
 from ..workers.loading import DatasetRequest, classify_request
 from ..workers.training import TrainingRequest
 from . import dialogs
@@ -321,6 +320,8 @@ class MainWindow(QMainWindow):
         paths = [str(p) for p in paths if str(p)]
         if not paths:
             return
+        from ..core.datasets.npz import is_dataset_npz
+
         # .npz is both our model format and a dataset format: the archive's members tell them apart
         models = [p for p in paths if p.lower().endswith(".npz") and not is_dataset_npz(p)]
         if models:
