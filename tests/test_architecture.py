@@ -1,5 +1,6 @@
 """The compute core must never pull in Qt: checked in a fresh interpreter."""
 
+import os
 import subprocess
 import sys
 
@@ -28,3 +29,16 @@ def test_core_does_not_import_sounddevice():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_main_window_import_leaves_heavy_dsp_for_later():
+    # scipy.signal alone costs ~1 s of start-up; the window must show before any of it is needed
+    code = (
+        "import sys, genre_gui.ui.main_window, genre_gui.__main__\n"
+        "print(','.join(sorted(m for m in ('scipy.signal', 'sounddevice', 'genre_gui.core.features')\n"
+        "                      if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "", f"imported at start-up: {out.stdout.strip()}"
