@@ -116,3 +116,17 @@ def test_routine_status_does_not_replace_an_error(window, qtbot):
     assert "model.npz: truncated" in window.statusBar().currentMessage()
     window.show_message("Model saved", 6000)  # what the user just did still shows
     assert window.statusBar().currentMessage() == "Model saved"
+
+
+def test_open_with_a_song_predicts_its_genre_with_the_default_model(make_window, qtbot, gtzan_clip_paths):
+    # what "Open with > Genre GUI" on a song does: genre-gui SONG -> MainWindow(initial_paths=[SONG])
+    song = str(next(p for p in gtzan_clip_paths if p.name == "metal.00003.flac"))
+    w = make_window(initial_paths=[song])
+    with qtbot.waitSignal(w.jobs.prediction_finished, timeout=60000) as blocker:
+        pass
+    preds = blocker.args[0].predictions
+    assert [p.path for p in preds] == [song]
+    assert preds[0].error is None and preds[0].genre in w.state.pipeline.classes
+    assert abs(sum(preds[0].probabilities.values()) - 1.0) < 1e-9
+    assert w.state.pipeline.metadata.get("created_by") == "genre-gui-cli train-default"  # the default model
+    assert preds[0].genre == "metal"  # a clear-cut reserved clip the default model never saw
