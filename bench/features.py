@@ -16,35 +16,14 @@ import argparse
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
+from librosa_reference import librosa_gtzan57  # bench/ is on sys.path: scripts run from here
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GENRE_GUI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 SR = 22050
-
-
-def librosa_gtzan57(librosa, y: np.ndarray) -> np.ndarray:
-    """The table's recipe with librosa's defaults (what the app replaces)."""
-    values: list[float] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for s in (
-            librosa.feature.chroma_stft(y=y, sr=SR),
-            librosa.feature.rms(y=y),
-            librosa.feature.spectral_centroid(y=y, sr=SR),
-            librosa.feature.spectral_bandwidth(y=y, sr=SR),
-            librosa.feature.spectral_rolloff(y=y, sr=SR),
-            librosa.feature.zero_crossing_rate(y),
-            *librosa.effects.hpss(y),
-        ):
-            values += [np.mean(s), np.var(s)]
-        values.append(librosa.feature.tempo(y=y, sr=SR)[0])
-        for row in librosa.feature.mfcc(y=y, sr=SR, n_mfcc=20):
-            values += [np.mean(row), np.var(row)]
-    return np.asarray(values)
 
 
 def _timed(fn, *args):
@@ -67,11 +46,11 @@ def bench_single(paths: list[Path], n_clips: int) -> None:
     except ImportError:
         print("gtzan57 vs librosa: SKIPPED, librosa is not installed (pip install -e '.[test]')")
         return
-    t_lib_first, _ = _timed(librosa_gtzan57, librosa, clips[0])
+    t_lib_first, _ = _timed(librosa_gtzan57, clips[0])
 
     ours, theirs, worst = [], [], 0.0
     for y in clips[1:]:
-        t_l, ref = _timed(librosa_gtzan57, librosa, y)
+        t_l, ref = _timed(librosa_gtzan57, y)
         t_o, out = _timed(fs.extract, y, SR)
         theirs.append(t_l)
         ours.append(t_o)
