@@ -149,7 +149,7 @@ def test_one_hour_file_is_refused_from_its_header_without_reading_it(corpus):
     finally:
         tracemalloc.stop()
     assert peak < 4 * 1024**2, f"refusing the file allocated {peak / 2**20:.1f} MB"
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 5.0  # refused from the header, not decoded
 
 
 def test_reordered_csv_columns_are_put_back_in_feature_set_order(corpus):

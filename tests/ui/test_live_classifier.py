@@ -145,7 +145,7 @@ def test_shutdown_joins_promptly_even_during_a_long_clip_and_is_idempotent(qtbot
     qtbot.wait(200)
     t0 = time.monotonic()
     c.shutdown()
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 5.0  # the queued clip alone would take 18 s
     assert not c._thread.isRunning()
     c.shutdown()
     c.start(ClockSource())  # after shutdown: ignored, no crash

@@ -317,7 +317,7 @@ def test_play_file_returns_at_once_and_the_gui_keeps_running_while_decoding(
     panel, messages = make_panel(qtbot, probe_devices=False)
     t0 = time.monotonic()
     assert panel.play_file(gated_file)
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 5.0  # the decode is gated: a synchronous load would never return
     assert started.wait(5) and threads[0] is not threading.main_thread()
     assert panel.loading and panel.player is None
     assert panel.file_label.text() == "Loading gated.wav…" and messages[-1] == "Loading gated.wav…"
