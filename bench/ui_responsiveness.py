@@ -81,6 +81,9 @@ def responsiveness() -> tuple[float, float, float, float]:
     settings = AppSettings(QSettings(os.path.join(tmp, "s.ini"), QSettings.Format.IniFormat))
     w = MainWindow(settings, load_defaults=False, cache_path="")
     w.show()
+    # start-up first: the live panel's module (SciPy) is imported in a worker after the window shows,
+    # and those imports hold the GIL in long stretches; they are part of launching, not of this test
+    spin(app, 60, until=lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text())
     mnist = SHARED / "mnist"
     ds = load_idx(mnist / "train-images-idx3-ubyte.gz", mnist / "train-labels-idx1-ubyte.gz")
     ds.X /= 255.0
