@@ -230,10 +230,7 @@ class MicStream(_Stream):
             raise StreamOpenError(
                 f"Could not open the microphone '{device.name}' at {rate} Hz: {_reason(exc)}"
             ) from exc
-        try:
-            self.stats.device_delay = float(self._stream.latency)
-        except Exception:
-            self.stats.device_delay = 0.0
+        self.stats.device_delay = _latency(self._stream)
         self._start_stream()
 
     def stop(self) -> None:
@@ -462,10 +459,7 @@ class FilePlayer(_Stream):
                 raise StreamOpenError(
                     f"Could not open audio output for {self.name}: {_reason(exc2)}"
                 ) from exc2
-        try:
-            self.stats.device_delay = float(self._stream.latency)
-        except Exception:
-            self.stats.device_delay = 0.0
+        self.stats.device_delay = _latency(self._stream)
 
     def _finished_normally(self) -> bool:
         return self._ended
@@ -499,6 +493,14 @@ class FilePlayer(_Stream):
         if n < frames:
             self._ended = True
             raise get_sounddevice().CallbackStop
+
+
+def _latency(stream) -> float:
+    """The stream's reported latency in seconds; 0 when the backend cannot say."""
+    try:
+        return float(stream.latency)
+    except Exception:  # noqa: BLE001 - a display figure only; some backends raise or return odd types
+        return 0.0
 
 
 def _reason(exc: BaseException) -> str:
