@@ -27,6 +27,7 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import FeatureError, ModelFileError
+from .npz_io import read_npz
 from .pipeline import Pipeline
 
 __all__ = ["save_pipeline", "load_pipeline", "read_header", "atomic_write", "FORMAT_VERSION", "MAGIC"]
@@ -35,7 +36,6 @@ MAGIC = "genre_gui.pipeline"
 FORMAT_VERSION = 1
 #: caps that keep a hostile file from exhausting memory or the parser
 MAX_FILE_BYTES = 2 * 1024**3
-MAX_UNPACKED_BYTES = 4 * 1024**3
 MAX_HEADER_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
 MAX_MEMBERS = 64
@@ -271,38 +271,20 @@ def _read_members(p: Path, header_only: bool) -> dict[str, np.ndarray]:
         raise ModelFileError(f"{p}: the file is empty")
     if st.st_size > MAX_FILE_BYTES:
         raise ModelFileError(f"{p}: too large for a model file ({st.st_size / 2**30:.1f} GB)")
-    try:
-        with zipfile.ZipFile(p) as zf:
-            infos = zf.infolist()
-            names = [i.filename for i in infos]
-            if len(infos) > MAX_MEMBERS:
-                raise ModelFileError(f"{p}: not a genre_gui model file ({len(infos)} members)")
-            if f"{_HEADER_KEY}.npy" not in names:
-                raise ModelFileError(f"{p}: not a genre_gui model file (no header)")
-            for i in infos:
-                if not i.filename.endswith(".npy") or "/" in i.filename:
-                    raise ModelFileError(
-                        f"{p}: not a genre_gui model file (unexpected member {i.filename!r})"
-                    )
-                if i.filename == f"{_HEADER_KEY}.npy" and i.file_size > MAX_HEADER_BYTES + 256:
-                    raise ModelFileError(f"{p}: the header is larger than {MAX_HEADER_BYTES} bytes")
-            if sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
-                raise ModelFileError(f"{p}: the archive would unpack to more than 4 GB")
-        with np.load(p, allow_pickle=False) as npz:
-            keys = [_HEADER_KEY] if header_only else list(npz.files)
-            return {k: npz[k] for k in keys}
-    except ModelFileError:
-        raise
-    except PermissionError as exc:
-        raise ModelFileError(f"{p}: permission denied") from exc
-    except zipfile.BadZipFile as exc:
-        raise ModelFileError(f"{p}: not a genre_gui model file (not an .npz archive, or truncated)") from exc
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise ModelFileError(f"{p}: contains a pickled (object) array; refusing to load it") from exc
-        raise ModelFileError(f"{p}: a corrupt array in the file ({exc})") from exc
-    except (OSError, EOFError, KeyError, RuntimeError, zipfile.LargeZipFile, NotImplementedError) as exc:
-        raise ModelFileError(f"{p}: the file is corrupt or truncated ({type(exc).__name__}: {exc})") from exc
+    def check_members(infos: list[zipfile.ZipInfo]) -> None:
+        names = [i.filename for i in infos]
+        if len(infos) > MAX_MEMBERS:
+            raise ModelFileError(f"{p}: not a genre_gui model file ({len(infos)} members)")
+        if f"{_HEADER_KEY}.npy" not in names:
+            raise ModelFileError(f"{p}: not a genre_gui model file (no header)")
+        for i in infos:
+            if not i.filename.endswith(".npy") or "/" in i.filename:
+                raise ModelFileError(f"{p}: not a genre_gui model file (unexpected member {i.filename!r})")
+            if i.filename == f"{_HEADER_KEY}.npy" and i.file_size > MAX_HEADER_BYTES + 256:
+                raise ModelFileError(f"{p}: the header is larger than {MAX_HEADER_BYTES} bytes")
+
+    return read_npz(p, ModelFileError, not_what="not a genre_gui model file", check_members=check_members,
+                    keys=[_HEADER_KEY] if header_only else None)
 
 
 def _json_depth_ok(text: str, limit: int) -> bool:

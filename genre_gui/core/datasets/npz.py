@@ -10,13 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DatasetError
+from ..npz_io import read_npz
 from .base import Dataset
 
 __all__ = ["load_npz", "save_npz"]
-
-#: refuse archives whose members would unpack beyond this (zip bombs)
-MAX_UNPACKED_BYTES = 4 * 1024**3
-
 
 def load_npz(path: str | os.PathLike) -> Dataset:
     """Load a dataset from an ``.npz`` archive.
@@ -108,25 +105,7 @@ def _read_arrays(p: Path) -> dict[str, np.ndarray]:
         raise DatasetError(f"{p}: no such file")
     if p.is_dir():
         raise DatasetError(f"{p}: is a folder, not an .npz file")
-    try:
-        with zipfile.ZipFile(p) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-            if total > MAX_UNPACKED_BYTES:
-                raise DatasetError(f"{p}: the archive would unpack to {total / 2**30:.1f} GB; refusing")
-        with np.load(p, allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except DatasetError:
-        raise
-    except PermissionError as exc:
-        raise DatasetError(f"{p}: permission denied") from exc
-    except zipfile.BadZipFile as exc:
-        raise DatasetError(f"{p}: not an .npz archive ({exc})") from exc
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise DatasetError(f"{p}: contains pickled (object) arrays, which are never loaded") from exc
-        raise DatasetError(f"{p}: a corrupt array in the archive ({exc})") from exc
-    except (OSError, EOFError, KeyError, RuntimeError, zipfile.LargeZipFile) as exc:
-        raise DatasetError(f"{p}: the archive is corrupt or truncated ({exc})") from exc
+    return read_npz(p, DatasetError, not_what="not an .npz dataset")
 
 
 def _row_array(p: Path, arrays: dict, key: str, n: int) -> np.ndarray:
