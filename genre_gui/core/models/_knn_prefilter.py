@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._common import row_sq_norms
-from ._knn_ties import sklearn_k_nearest
+from ._knn_ties import k_smallest_candidates, replay_row
 
 _U32 = 2.0**-24  # unit roundoff of float32
 
@@ -97,21 +97,12 @@ def prefiltered_nearest(
     sub += y_sq_norms[padded][None, :]
     vals = np.maximum(sub[rows, pos.reshape(-1)], 0.0)
 
-    order = np.lexsort((cols, vals, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    counts = np.bincount(rows, minlength=c)
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    take = first[:, None] + np.arange(k)
-    ind, dist = cols[take], vals[take]
-    nxt = np.minimum(first + k, rows.shape[0] - 1)
-    tied = np.flatnonzero((counts > k) & (vals[nxt] == dist[:, -1]))
+    ind, dist, tied = k_smallest_candidates(rows, cols, vals, c, k)
     for r in tied:
         # the heap replay needs the whole exact row; two identical rows keep numpy on the GEMM path
         full = np.matmul(-2.0 * Xc[[r, r]], Y.T)[0]
         full += x_sq[r]
         full += y_sq_norms
         np.maximum(full, 0.0, out=full)
-        kept = np.sort(sklearn_k_nearest(full, k, ranges))
-        o = np.argsort(full[kept], kind="stable")
-        ind[r], dist[r] = kept[o], full[kept][o]
+        ind[r], dist[r] = replay_row(full, k, ranges)
     return dist, ind

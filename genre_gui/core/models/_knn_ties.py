@@ -128,3 +128,40 @@ def sklearn_k_nearest(row: np.ndarray, k: int, ranges: list[tuple[int, int]]) ->
         for v, i in zip(t_values, t_indices):
             _heap_push(values, indices, k, v, i)
     return np.asarray(indices, dtype=np.intp)
+
+
+def k_smallest_candidates(
+    rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``k`` smallest candidate distances of every row, nearest first (equal values by column).
+
+    Parameters
+    ----------
+    rows, cols, vals : ndarray
+        Sparse candidates: query row, training column and distance; every row has at least ``k``.
+    n_rows : int
+    k : int
+
+    Returns
+    -------
+    ind, dist : ndarray (n_rows, k)
+    tied : ndarray
+        Rows where a candidate beyond the k-th has the k-th value: scikit-learn's heap decides which
+        of them is kept, so these rows must be replayed with :func:`replay_row`.
+    """
+    order = np.lexsort((cols, vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    counts = np.bincount(rows, minlength=n_rows)
+    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    take = first[:, None] + np.arange(k)
+    ind, dist = cols[take], vals[take]
+    nxt = np.minimum(first + k, rows.shape[0] - 1)
+    tied = np.flatnonzero((counts > k) & (vals[nxt] == dist[:, -1]))
+    return ind, dist, tied
+
+
+def replay_row(row: np.ndarray, k: int, ranges: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and distances of the ``k`` neighbours scikit-learn keeps for one full (clipped) row."""
+    kept = np.sort(sklearn_k_nearest(row, k, ranges))
+    o = np.argsort(row[kept], kind="stable")
+    return kept[o], row[kept][o]

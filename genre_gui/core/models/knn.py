@@ -18,7 +18,7 @@ from ._common import (
     single_threaded_blas,
 )
 from ._knn_prefilter import prefiltered_nearest
-from ._knn_ties import openmp_threads, sklearn_k_nearest, thread_ranges
+from ._knn_ties import k_smallest_candidates, openmp_threads, replay_row, thread_ranges
 from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
 
 METRICS = ("euclidean", "cosine")
@@ -375,18 +375,7 @@ def _k_nearest(
     mask = np.less_equal(D, bound[:, None], out=mask)
     rows, cols = _sparse_nonzero(mask)
     vals = np.maximum(D[rows, cols], 0.0)
-    order = np.lexsort((cols, vals, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
-    counts = np.bincount(rows, minlength=n_rows)
-    first = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    take = first[:, None] + np.arange(k)
-    ind, dist = cols[take], vals[take]
-    # a tie straddles the k-th place when the next candidate has the k-th value
-    nxt = np.minimum(first + k, rows.shape[0] - 1)
-    tied = np.flatnonzero((counts > k) & (vals[nxt] == dist[:, -1]))
+    ind, dist, tied = k_smallest_candidates(rows, cols, vals, n_rows, k)
     for r in tied:
-        row = np.maximum(D[r], 0.0)
-        keep = np.sort(sklearn_k_nearest(row, k, ranges))
-        o = np.argsort(row[keep], kind="stable")
-        ind[r], dist[r] = keep[o], row[keep][o]
+        ind[r], dist[r] = replay_row(np.maximum(D[r], 0.0), k, ranges)
     return dist, ind
