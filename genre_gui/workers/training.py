@@ -272,19 +272,10 @@ class TrainingWorker(Worker):
             self._on_event(event)
 
         self._current = (spec.name, 0, n_folds)
-        made = [0]
-
-        def make_model():
-            # cross_validate asks for one model per fold, in order: give it that fold's held-out rows
-            # as validation data, so every fold draws a validation curve (and k-NN its accuracy vs k)
-            f = made[0]
-            made[0] += 1
-            return _ValidatedModel(self._make_model(spec), ds.X[folds[f][0]], ds.X[folds[f][1]],
-                                   np.asarray(ds.y)[folds[f][1]])
-
-        cv = cross_validate(make_model, ds, folds, callback=on_event,
+        # monitor: every fold draws a validation curve on its held-out rows (k-NN: accuracy vs k)
+        cv = cross_validate(lambda: self._make_model(spec), ds, folds, callback=on_event,
                             cancel=self.is_cancelled, aggregate=bool(proto.segment_mode) or "auto",
-                            scheme=proto.describe())
+                            scheme=proto.describe(), monitor=True)
         self._flush()
         self.check_cancelled()
         if cv.pooled is None:
@@ -320,29 +311,6 @@ class TrainingWorker(Worker):
             y_true=np.asarray(y_true), y_pred=np.asarray(y_pred), proba=np.asarray(proba), sources=sources,
             pipeline=pipe, protocol=self.request.protocol.describe(),
         )
-
-
-class _ValidatedModel:
-    """Wraps an estimator so that ``fit`` also receives a validation set, scaled like the training rows.
-
-    Used only for monitoring (loss curves, k-NN accuracy vs k); predictions come from the wrapped model.
-    """
-
-    def __init__(self, model: Any, X_train_raw: np.ndarray, X_val_raw: np.ndarray, y_val: np.ndarray):
-        self._model = model
-        self._X_train_raw, self._X_val_raw, self._y_val = X_train_raw, X_val_raw, y_val
-
-    def fit(self, X, y, *, callback=None, **kwargs):
-        from ..core.preprocessing import StandardScaler
-
-        # the same scaler cross_validate fits on this fold's training rows
-        X_val = StandardScaler().fit(self._X_train_raw).transform(self._X_val_raw)
-        self._model.fit(X, y, X_val=X_val, y_val=self._y_val, callback=callback, **kwargs)
-        self._X_train_raw = self._X_val_raw = None  # free the copies
-        return self
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
 
 
 def _per_clip(ds: Any, rows: np.ndarray, proba: np.ndarray, segment_mode: bool):

@@ -301,3 +301,47 @@ def test_cross_validate_scaler_factory_ignoring_a_column_equals_dropping_it():
     np.testing.assert_allclose(ignored.oof_proba, dropped.oof_proba)
     plain = cross_validate(lambda: KNeighborsClassifier(3), ds, folds)
     assert not np.allclose(plain.oof_proba, ignored.oof_proba)  # the column mattered
+
+
+class _FitRecorder:
+    """Records what ``fit`` was given (a stand-in estimator; only the CV plumbing is under test)."""
+
+    calls: list = []
+
+    def __init__(self, early_stopping: bool = False) -> None:
+        self.early_stopping = early_stopping
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {"early_stopping": self.early_stopping}
+
+    def fit(self, X, y, *, callback=None, X_val=None, y_val=None):
+        _FitRecorder.calls.append((X.shape[0], None if X_val is None else X_val.shape[0]))
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((X.shape[0], self.classes_.shape[0]), 1.0 / self.classes_.shape[0])
+
+
+def test_monitor_gives_each_fold_its_held_out_rows_but_never_to_early_stopping():
+    ds = _segment_dataset()
+    folds = stratified_group_kfold(ds.y, ds.groups, 3, random_state=0)
+    _FitRecorder.calls = []
+    cross_validate(_FitRecorder, ds, folds, monitor=True)
+    assert _FitRecorder.calls == [(len(tr), len(te)) for tr, te in folds]
+    _FitRecorder.calls = []
+    cross_validate(lambda: _FitRecorder(early_stopping=True), ds, folds, monitor=True)
+    assert all(v is None for _, v in _FitRecorder.calls)  # stopping on test rows would leak them
+    _FitRecorder.calls = []
+    cross_validate(_FitRecorder, ds, folds)
+    assert all(v is None for _, v in _FitRecorder.calls)
+
+
+def test_monitor_draws_real_validation_curves_per_fold():
+    ds = _segment_dataset()
+    folds = stratified_group_kfold(ds.y, ds.groups, 3, random_state=0)
+    events = []
+    cross_validate(lambda: SoftmaxRegression(max_iter=5, random_state=0), ds, folds, callback=events.append,
+                   monitor=True)
+    assert {e.extra["fold"] for e in events} == {0, 1, 2}
+    assert all(e.val_loss is not None and np.isfinite(e.val_loss) for e in events)

@@ -136,6 +136,7 @@ def cross_validate(
     aggregate: str | bool = "auto",
     progress: Callable[[int, int, str], None] | None = None,
     scheme: str = "",
+    monitor: bool = False,
 ) -> CVResult:
     """Fit and score a fresh model on every fold.
 
@@ -163,6 +164,10 @@ def cross_validate(
         ``progress(done_folds, n_folds, message)``.
     scheme : str
         Description of the folds, copied into the result.
+    monitor : bool
+        Also give ``fit`` each fold's held-out rows as ``X_val``/``y_val``, so a UI can draw a validation
+        curve per fold (k-NN: accuracy against k). Monitoring only: a model with ``early_stopping`` is
+        never given them, since stopping on the test rows would leak them into the score.
 
     Returns
     -------
@@ -201,8 +206,13 @@ def cross_validate(
             if callback is not None:
                 callback(dataclasses.replace(event, extra={**event.extra, "fold": fold, "n_folds": n_folds}))
 
+        fit_kwargs = {}
+        if monitor and not params.get("early_stopping", False):
+            # rows of a class the training fold lacks cannot be scored by this fold's model
+            seen = np.isin(y[test_idx], y[train_idx])
+            fit_kwargs = {"X_val": X_test[seen], "y_val": y[test_idx][seen]}
         t0 = time.perf_counter()
-        model.fit(X_train, y[train_idx], callback=on_event)
+        model.fit(X_train, y[train_idx], callback=on_event, **fit_kwargs)
         fit_seconds = time.perf_counter() - t0
         if _is_cancelled(cancel):
             cancelled = True
