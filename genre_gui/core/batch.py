@@ -21,6 +21,7 @@ import numpy as np
 
 from .audio_io import MAX_SECONDS, load_audio
 from .errors import GenreGuiError
+from .priority import lower_process_priority
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +293,8 @@ def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelle
     """
     pending: dict[Future, int] = {}
     broken, n_results = False, 0
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context()) as ex:
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
+                             initializer=lower_process_priority) as ex:
         try:
             while (queue or pending) and not broken:
                 stop = cancelled()

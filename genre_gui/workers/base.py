@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.errors import GenreGuiError
+from ..core.priority import lower_current_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ class Worker(QObject):
     @Slot()
     def run(self) -> None:
         """Entry point in the worker thread: never lets an exception escape into Qt."""
+        # the GUI thread comes first when the cores are busy (Linux schedules niceness per thread)
+        lower_current_thread_priority()
         try:
             result = self.work()
         except JobCancelled:

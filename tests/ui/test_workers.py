@@ -5,6 +5,8 @@ Signals cross threads into a relay QObject living in the GUI thread; the tests w
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -166,3 +168,21 @@ def test_training_worker_streams_at_most_30_signals_per_second(qtbot, registry):
     signals = len(batches) + len(relay.progress)
     assert signals <= MAX_SIGNALS_PER_SECOND * elapsed + 4, (signals, elapsed)
     assert all(b.progress is not None for b in batches)
+
+
+class NicenessProbe(Worker):
+    def work(self):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread niceness is Linux-only")
+def test_worker_threads_yield_the_cpu_to_the_gui_thread(qtbot, registry):
+    from genre_gui.core.priority import BACKGROUND_NICENESS
+
+    gui_before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    w = NicenessProbe()
+    relay = _wire(w)
+    with qtbot.waitSignal(relay.finished, timeout=10000) as blocker:
+        registry.start(w)
+    assert blocker.args[0] == min(19, gui_before + BACKGROUND_NICENESS)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_before  # GUI thread untouched
