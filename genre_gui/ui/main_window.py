@@ -166,6 +166,9 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(area, dock)
         self.docks[key] = dock
+        drawing = getattr(widget, "drawing", None)
+        if drawing is not None:  # a selected tab draws what arrived while it was behind another
+            dock.visibilityChanged.connect(drawing.visibility_changed)
         return dock
 
     def _build_docks(self) -> None:
@@ -590,6 +593,7 @@ class MainWindow(QMainWindow):
         if run is None or not run.results:
             self.show_error("Nothing to export", "Train models first.")
             return []
+        self.comparison_panel.drawing.flush()  # the plots of a panel never shown are not drawn yet
         plots = {"comparison": self.comparison_panel.bars.plot,
                  "confusion_matrices": self.comparison_panel.multiples.graphics.scene(),
                  "loss_curves": self.training_panel.curves.loss_plot.getPlotItem()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 import pytest
@@ -39,8 +40,16 @@ def make_window(qtbot, app_settings, tmp_path):
         return w
 
     yield make
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     for w in made:
         w.close()
+        w.deleteLater()
+    # delete the windows now, in the GUI thread: left to the garbage collector, a window is freed in
+    # whichever thread runs it, and PySide then defers the C++ deletion to an arbitrary later point
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    made.clear()
+    gc.collect()
 
 
 @pytest.fixture

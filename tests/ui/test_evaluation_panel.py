@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from ui_helpers import configure_quick_run
+from ui_helpers import configure_quick_run, show_panel
 
 from genre_gui.ui.results import confusion
 
@@ -20,10 +20,11 @@ def trained(window, qtbot):
     configure_quick_run(window, models=("softmax", "knn"), softmax_epochs=40)
     with qtbot.waitSignal(window.jobs.training_finished, timeout=120000):
         window.training_panel.train_button.click()
+    show_panel(window, qtbot, "evaluation")
     return window
 
 
-def test_heatmap_axes_numbers_and_toggle(trained):
+def test_heatmap_axes_numbers_and_toggle(trained, qtbot):
     ev = trained.evaluation_panel
     r = ev.current_result()
     cm = ev.matrix.cm
@@ -34,6 +35,7 @@ def test_heatmap_axes_numbers_and_toggle(trained):
     assert cm.cell_text(0, 0) == str(int(counts[0, 0]))
     assert float(np.asarray(cm.image.image).sum()) == counts.sum()
     ev.normalised.setChecked(True)
+    qtbot.waitUntil(lambda: not ev.drawing.pending)
     norm = np.asarray(cm.image.image).T
     assert np.allclose(norm.sum(axis=1)[counts.sum(axis=1) > 0], 1.0)
     assert ev.matrix.colorbar.levels() == (0.0, 1.0)

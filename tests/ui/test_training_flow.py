@@ -7,7 +7,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QThread
 from PySide6.QtWidgets import QApplication
-from ui_helpers import SignalLog, configure_quick_run
+from ui_helpers import SignalLog, configure_quick_run, show_panel
 
 from genre_gui.ui.results import confusion
 
@@ -48,6 +48,7 @@ def test_holdout_run_streams_curves_in_gui_thread(window, qtbot):
     # panels show the run
     assert window.evaluation_panel.model_combo.count() == 3
     assert window.comparison_panel.table.rowCount() == 3
+    show_panel(window, qtbot, "comparison")
     assert len(window.comparison_panel.multiples.plots) == 3
     assert window.state.pipeline is run.best().pipeline
 
@@ -69,7 +70,7 @@ def test_kfold_blocked_evaluates_every_clip(window, qtbot):
         assert confusion(r, False).sum() == 1000
         assert len(r.fold_accuracies) == 5 and r.accuracy_std > 0
         assert abs(r.accuracy - np.mean(r.fold_accuracies)) < 1e-12
-    bars = window.comparison_panel.bars.values
+    bars = show_panel(window, qtbot, "comparison").bars.values
     assert set(bars) == {"softmax", "knn"}
     # the last fold's curves: training and held-out validation loss, and k-NN accuracy against k
     curves = window.training_panel.curves

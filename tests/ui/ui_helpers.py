@@ -37,6 +37,14 @@ def configure_quick_run(window, *, softmax_epochs=60, ovr_epochs=60,
     pb.segment_mode.setChecked(False)
 
 
+def show_panel(window, qtbot, key: str, timeout: int = 10000):
+    """Bring a results panel to the front, as a user clicking its tab, and wait until it has drawn."""
+    window.raise_panel(key)
+    panel = {"evaluation": window.evaluation_panel, "comparison": window.comparison_panel}[key]
+    qtbot.waitUntil(lambda: panel.drawing.on_screen() and not panel.drawing.pending, timeout=timeout)
+    return panel
+
+
 class SignalLog:
     """Connect to GUI-thread signals and record (thread, args) of every emission."""
 

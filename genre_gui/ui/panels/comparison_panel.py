@@ -3,9 +3,12 @@ multiple confusion matrices), which one to keep, save/load, and report export.""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from ..deferred import DrawWhenShown
 from ..views.comparison_chart import MetricBarsView, SmallMultiplesView
 from ..views.palette import model_label
 from ..widgets import CopyableTable
@@ -27,6 +30,7 @@ class ComparisonPanel(QWidget):
         self.table = CopyableTable(["model", "accuracy", "±", "macro-F1", "±", "train s", "clips"])
         self.table.enable_sorting(1, Qt.SortOrder.DescendingOrder)
         self.multiples = SmallMultiplesView()
+        self.drawing = DrawWhenShown(self)
         self.summary = QLabel("Train models to compare them.")
         self.summary.setWordWrap(True)
         self.keep_combo = QComboBox()
@@ -70,8 +74,8 @@ class ComparisonPanel(QWidget):
 
     def set_results(self, results: list, note: str = "") -> None:
         self.results = list(results)
-        self.bars.set_results(self.results)
-        self.multiples.set_results(self.results)
+        bars = partial(self.bars.set_results, self.results)
+        self.drawing.request(bars, *self.multiples.steps(self.results))
         rows = []
         for r in self.results:
             rows.append([model_label(r.model), (r.accuracy, f"{r.accuracy:.1%}"),

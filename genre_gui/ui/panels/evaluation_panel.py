@@ -4,6 +4,7 @@ cell (double-click plays one), and a sortable, copyable per-class precision/reca
 from __future__ import annotations
 
 import os
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..deferred import DrawWhenShown
 from ..results import confusion, per_class_rows
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
@@ -33,7 +35,10 @@ class EvaluationPanel(QWidget):
         super().__init__(parent)
         self.results: list = []
         self.model_combo = QComboBox()
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # a fixed width: growing to fit a new model's name re-laid out the whole dock area (the Training
+        # tab beside it too) and repainted its live plots, a 45 ms stall each time a model finished
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(30)
         self.model_combo.currentIndexChanged.connect(self._refresh)
         self.counts = QRadioButton("Counts")
         self.normalised = QRadioButton("Row-normalised")
@@ -47,6 +52,7 @@ class EvaluationPanel(QWidget):
         self.info.setWordWrap(True)
 
         self.matrix = ConfusionMatrixView()
+        self.drawing = DrawWhenShown(self)
         self.matrix.cell_clicked.connect(self.show_cell)
         self.cell_label = QLabel("Click a cell to list its clips; double-click a clip to play it.")
         self.cell_label.setWordWrap(True)
@@ -119,15 +125,15 @@ class EvaluationPanel(QWidget):
         r = self.current_result()
         self.clips.setRowCount(0)
         if r is None:
-            self.matrix.clear()
+            self.drawing.request(self.matrix.clear)
             self.per_class.setRowCount(0)
             self.info.setText("Train models to see their confusion matrices.")
             return
         norm = self.normalised.isChecked()
         m = confusion(r, norm)
         n = int(len(r.y_true))
-        self.matrix.set_matrix(m, r.classes, normalised=norm,
-                               title=f"{model_label(r.model)}: {n} clips evaluated")
+        self.drawing.request(partial(self.matrix.set_matrix, m, r.classes, normalised=norm,
+                                     title=f"{model_label(r.model)}: {n} clips evaluated"))
         std = f" ± {r.accuracy_std:.1%}" if r.fold_accuracies else ""
         self.info.setText(f"{r.protocol}. Accuracy {r.accuracy:.1%}{std}, macro-F1 {r.macro_f1:.1%}; "
                           f"trained in {r.train_seconds:.1f} s.")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QFont
@@ -82,17 +85,29 @@ class SmallMultiplesView(QWidget):
         self.plots: list[ConfusionMatrixPlot] = []
 
     def set_results(self, results, normalised: bool = True) -> None:
-        if len(self.plots) != len(results):  # plots are reused across runs: creating them is the slow part
-            self.graphics.clear()
-            self.plots = []
-            for i in range(len(results)):
-                pi = self.graphics.addPlot(row=0, col=i)
-                pi.setLabel("bottom", "predicted")
-                pi.setLabel("left", "true")
-                self.plots.append(ConfusionMatrixPlot(pi, annotate=True, short_labels=True, font_pt=7))
-        for cm, r in zip(self.plots, results):
-            cm.annotate = len(r.classes) <= 10
-            ev = r.evaluation
-            m = ev.confusion_normalized if normalised else ev.confusion
-            cm.set_matrix(m, r.classes, normalised=normalised,
-                          title=f"{model_label(r.model)}: {r.accuracy:.1%}")
+        """Draw every model's matrix now (see :meth:`steps` for the same work in small pieces)."""
+        for step in self.steps(results, normalised):
+            step()
+
+    def steps(self, results, normalised: bool = True) -> list[Callable[[], None]]:
+        """The drawing as one step per model: creating a plot is the slow part (~30 ms each)."""
+        results = list(results)
+        return [partial(self._keep_plots, len(results))] + [
+            partial(self._draw, i, r, normalised) for i, r in enumerate(results)]
+
+    def _keep_plots(self, n: int) -> None:
+        # plots are reused across runs; only the surplus is removed
+        while len(self.plots) > n:
+            self.graphics.ci.removeItem(self.plots.pop().plot)
+
+    def _draw(self, i: int, r, normalised: bool) -> None:
+        while len(self.plots) <= i:
+            pi = self.graphics.addPlot(row=0, col=len(self.plots))
+            pi.setLabel("bottom", "predicted")
+            pi.setLabel("left", "true")
+            self.plots.append(ConfusionMatrixPlot(pi, annotate=True, short_labels=True, font_pt=7))
+        cm = self.plots[i]
+        cm.annotate = len(r.classes) <= 10
+        ev = r.evaluation
+        m = ev.confusion_normalized if normalised else ev.confusion
+        cm.set_matrix(m, r.classes, normalised=normalised, title=f"{model_label(r.model)}: {r.accuracy:.1%}")
