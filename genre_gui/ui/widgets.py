@@ -122,7 +122,7 @@ def format_seconds(seconds: float | None) -> str:
 
 
 class ProgressRow(QWidget):
-    """Progress bar + message/ETA label + Cancel button; hidden when idle."""
+    """Progress bar + message/ETA label + Cancel button; hidden when idle (its space kept)."""
 
     cancel_requested = Signal()
 
@@ -140,6 +140,11 @@ class ProgressRow(QWidget):
         lay.addWidget(self.bar, 2)
         lay.addWidget(self.label, 3)
         lay.addWidget(self.cancel_button)
+        # the row keeps its space while hidden: showing it at a run's start and hiding it at the end
+        # resized the live plots above it, and repainting them cost the GUI thread 45-70 ms
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.set_idle()
 
     def start(self, message: str = "") -> None:

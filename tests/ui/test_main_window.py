@@ -43,7 +43,7 @@ def test_about_and_help_open_without_blocking(window, qtbot):
 
 def test_geometry_docks_and_hyperparameters_persist(make_window, qtbot, settings_path):
     w = make_window(load_defaults=False)
-    w.resize(w.minimumSizeHint().width(), 555)  # the offscreen screen is 800 x 800
+    w.resize(w.minimumSizeHint().width(), 600)  # the offscreen screen is 800 x 800
     w.training_panel.box("softmax").epochs.setValue(123)
     w.training_panel.box("knn").k.setValue(9)
     w.training_panel.protocol_box.folds.setValue(7)
@@ -51,7 +51,7 @@ def test_geometry_docks_and_hyperparameters_persist(make_window, qtbot, settings
     w.close()
     again = make_window(load_defaults=False, settings=AppSettings(QSettings(str(settings_path),
                                                                             QSettings.Format.IniFormat)))
-    assert again.size().height() == 555
+    assert again.size().height() == 600
     assert again.training_panel.box("softmax").epochs.value() == 123
     assert again.training_panel.box("knn").k.value() == 9
     assert again.training_panel.protocol_box.folds.value() == 7
