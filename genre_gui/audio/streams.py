@@ -108,7 +108,10 @@ class _Stream:
         if stream is None:
             return
         try:
-            stream.abort() if hasattr(stream, "abort") else stream.stop()
+            # stop, never abort: PortAudio's ALSA backend aborts with pthread_cancel, and a callback
+            # thread cancelled while it waits for the GIL leaves the GIL locked for ever (the whole
+            # app then hangs); stop asks the callback thread to finish and joins it
+            stream.stop()
         except Exception:
             pass
         try:
