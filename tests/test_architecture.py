@@ -42,3 +42,21 @@ def test_main_window_import_leaves_heavy_dsp_for_later():
                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"imported at start-up: {out.stdout.strip()}"
+
+
+def test_only_workers_create_threads_for_the_ui():
+    """The UI package never starts a thread itself; genre_gui.workers owns every one (and joins it)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "genre_gui"
+    banned = {"Thread", "QThread", "ThreadPoolExecutor", "QThreadPool", "Timer", "start_new_thread"}
+    offenders = []
+    for path in [root / "__main__.py", *sorted((root / "ui").rglob("*.py"))]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+                if name in banned:
+                    offenders.append(f"{path.relative_to(root.parent)}:{node.lineno} {name}(...)")
+    assert offenders == [], "threads created outside genre_gui/workers: " + ", ".join(offenders)

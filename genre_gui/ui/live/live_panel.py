@@ -17,7 +17,6 @@ the panel says so, disables the live controls and everything else keeps working.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -38,19 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...audio.devices import (
-    COMMON_SAMPLERATES,
-    DeviceInfo,
-    list_input_devices,
-    rescan_devices,
-    supported_input_samplerates,
-)
+from ...audio.devices import COMMON_SAMPLERATES, DeviceInfo
 from ...audio.errors import DeviceLostError, LiveAudioError, PortAudioMissingError
 from ...audio.streams import FilePlayer, MicStream
 from ...core.audio_io import AUDIO_EXTENSIONS
 from ...core.errors import GenreGuiError
 from ...workers.base import WorkerRegistry
 from ...workers.decoding import DecodedFile, FileDecodeWorker
+from ...workers.devices import DeviceProbe
 from ...workers.live_classifier import ClipPrediction, LiveClassifier, LivePrediction
 from .classification_view import ClassificationView
 from .spectrogram_view import SpectrogramView
@@ -80,7 +74,6 @@ class LivePanel(QWidget):
     #: a :meth:`play_file` load ended: the file is shown (and playing if audio works) / why it is not
     file_loaded = Signal(str)
     file_failed = Signal(str)
-    _devices_probed = Signal(object)  # list of (DeviceInfo, rates) or a LiveAudioError
 
     def __init__(
         self,
@@ -101,7 +94,7 @@ class LivePanel(QWidget):
         self._default_loaded = False
         self._live_available = True
         self._shut = False
-        self._probe_thread: threading.Thread | None = None
+        self._probe = DeviceProbe(self)
         self._decoders = WorkerRegistry(self)
         self._decode_worker: FileDecodeWorker | None = None  # the load in progress; older ones are stale
         self._player_path = ""  # where the loaded file came from (the label's tooltip)
@@ -133,7 +126,7 @@ class LivePanel(QWidget):
         self._build_ui()
         self._restore_settings()
         self._configure_views(48000)
-        self._devices_probed.connect(self._on_devices_probed)
+        self._probe.probed.connect(self._on_devices_probed)
         self.setAcceptDrops(True)
         self._apply_pipeline()
         if probe_devices:
@@ -468,16 +461,13 @@ class LivePanel(QWidget):
         ``rescan`` makes PortAudio look for new hardware (it caches the list), which it can only do
         with no stream open; otherwise the cached list is shown.
         """
-        if self._shut or (self._probe_thread is not None and self._probe_thread.is_alive()):
+        if self._shut or self._probe.running():
             return
         if self._mic is not None and self._mic.running:
             return  # the device cannot change under a running recording
         streams_open = self._player is not None and self._player._stream is not None
         self.refresh_button.setEnabled(False)
-        self._probe_thread = threading.Thread(
-            target=self._probe_devices, args=(rescan and not streams_open,), name="device-probe", daemon=True
-        )
-        self._probe_thread.start()
+        self._probe.start(rescan and not streams_open)
 
     def shutdown(self) -> None:
         """Stop the display, the streams, a file load and the classifier thread (joined). Idempotent."""
@@ -491,8 +481,7 @@ class LivePanel(QWidget):
         for stream in (self._mic, self._player):
             if stream is not None:
                 stream.close()
-        if self._probe_thread is not None:
-            self._probe_thread.join(timeout=3.0)
+        self._probe.join(timeout=3.0)
 
     def closeEvent(self, event: Any) -> None:
         self.shutdown()
@@ -613,22 +602,6 @@ class LivePanel(QWidget):
         self.spectrum.set_peak_hold(on)
 
     # ------------------------------------------------------------------------------------- devices
-    def _probe_devices(self, rescan: bool = False) -> None:
-        """Background thread: enumerate input devices and their rates; the answer goes through a signal."""
-        try:
-            if rescan:
-                rescan_devices()
-            devices = list_input_devices()
-            result: Any = [(d, supported_input_samplerates(d)) for d in devices]
-        except LiveAudioError as exc:
-            result = exc
-        except Exception as exc:  # noqa: BLE001 - a probe must never kill the app
-            result = LiveAudioError(f"Could not list audio devices: {exc}")
-        try:
-            self._devices_probed.emit(result)
-        except RuntimeError:  # the panel was deleted meanwhile
-            pass
-
     def _on_devices_probed(self, result: Any) -> None:
         if self._shut:
             return
