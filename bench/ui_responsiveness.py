@@ -3,7 +3,9 @@
 1. A 5 ms QTimer in the GUI thread records the longest gap between its ticks while one worker trains
    softmax on MNIST (60,000 x 784, through the real JobController/TrainingWorker and live loss curves)
    and another extracts gtzan57 features from the 50 shared clips (uncached). Target: longest stall
-   <= 50 ms. The same timer is first run idle for the same time, as the reference in this run.
+   <= 50 ms. Three busy runs, each printed; the verdict is on their median, because this shared VM
+   alone sometimes stalls a process for 50-80 ms. The same timer then runs idle for as long, as the
+   reference measured in this run.
 2. Time from launching ``python -m genre_gui`` to the main window being shown (median of 3 launches).
    Target <= 1.5 s.
 """
@@ -19,6 +21,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: busy phases measured; the verdict is on their median (single runs on a shared VM are noisy)
+BUSY_RUNS = 3
 SHARED = Path(os.environ.get("GENRE_GUI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
@@ -89,42 +93,54 @@ def responsiveness() -> tuple[float, float, float, float]:
     ds.X /= 255.0
     rec = GapRecorder()
 
-    # reference: the same timer with nothing else running
+    def busy_run() -> tuple[float, float, float]:
+        done = []
+        w.jobs.training_finished.connect(done.append)
+        marks: list[tuple[str, float]] = []
+        for name in ("model_started", "model_finished", "training_finished"):
+            getattr(w.jobs, name).connect(lambda *_, n=name: marks.append((n, time.perf_counter())))
+        extracted = []
+        request = DatasetRequest("audio_folder", (str(SHARED / "gtzan_clips"),), "gtzan57", None, "")
+        extraction = DatasetLoadWorker(request)
+        extraction.finished.connect(extracted.append)
+        extraction.failed.connect(lambda m: extracted.append(m))
+        spec = ModelSpec("softmax", {"solver": "adam", "learning_rate": 0.001, "max_iter": 8,
+                                     "batch_size": 200, "alpha": 1e-4, "random_state": 0})
+        rec.start()
+        t0 = time.perf_counter()
+        w.jobs.train(TrainingRequest(ds, (spec,), Protocol(kind="holdout", test_percent=10.0)))
+        w.jobs.registry.start(extraction, "bench-extraction")
+        spin(app, 900, until=lambda: bool(done) and bool(extracted))
+        busy = time.perf_counter() - t0
+        rec.stop()
+        w.jobs.training_finished.disconnect(done.append)
+        busy_max, busy_p99, ticks = rec.summary()
+        for start, gap in rec.long[:10]:
+            print(f"  stall of {1000 * gap:.0f} ms at t = {start - t0:.2f} s")
+        print("  " + ", ".join(f"{n} at {t - t0:.2f} s" for n, t in marks))
+        run = done[0] if done else None
+        acc = run.results[0].accuracy if run and run.results else float("nan")
+        ext = extracted[0] if extracted else None
+        n_clips = len(ext.dataset) if hasattr(ext, "dataset") else ext
+        print(f"  workers busy for {busy:.1f} s: softmax on MNIST (test accuracy {acc:.1%}), "
+              f"gtzan57 extraction of {n_clips} clips; {ticks} timer ticks; longest gap {busy_max:.1f} ms")
+        return busy_max, busy_p99, busy
+
+    busy_runs = []
+    for i in range(BUSY_RUNS):
+        print(f"busy run {i + 1} of {BUSY_RUNS}:")
+        busy_runs.append(busy_run())
+    # reference: the same timer with nothing else running, for as long as a busy run lasted
     rec.start()
-    spin(app, 3.0)
+    spin(app, max(3.0, statistics.median(b[2] for b in busy_runs)))
     rec.stop()
     idle_max, idle_p99, _ = rec.summary()
-
-    done = []
-    w.jobs.training_finished.connect(done.append)
-    marks: list[tuple[str, float]] = []
-    for name in ("model_started", "model_finished", "training_finished"):
-        getattr(w.jobs, name).connect(lambda *_, n=name: marks.append((n, time.perf_counter())))
-    extracted = []
-    extraction = DatasetLoadWorker(DatasetRequest("audio_folder", (str(SHARED / "gtzan_clips"),), "gtzan57",
-                                                  None, ""))
-    extraction.finished.connect(extracted.append)
-    extraction.failed.connect(lambda m: extracted.append(m))
-    spec = ModelSpec("softmax", {"solver": "adam", "learning_rate": 0.001, "max_iter": 8, "batch_size": 200,
-                                 "alpha": 1e-4, "random_state": 0})
-    rec.start()
-    t0 = time.perf_counter()
-    rec.t0 = t0
-    w.jobs.train(TrainingRequest(ds, (spec,), Protocol(kind="holdout", test_percent=10.0)))
-    w.jobs.registry.start(extraction, "bench-extraction")
-    spin(app, 900, until=lambda: bool(done) and bool(extracted))
-    busy = time.perf_counter() - t0
-    rec.stop()
-    busy_max, busy_p99, ticks = rec.summary()
-    for start, gap in rec.long[:10]:
-        print(f"  stall of {1000 * gap:.0f} ms at t = {start - t0:.2f} s")
-    print("  " + ", ".join(f"{n} at {t - t0:.2f} s" for n, t in marks))
-    run = done[0] if done else None
-    acc = run.results[0].accuracy if run and run.results else float("nan")
-    ext = extracted[0] if extracted else None
-    n_clips = len(ext.dataset) if hasattr(ext, "dataset") else ext
-    print(f"workers busy for {busy:.1f} s: softmax on MNIST (test accuracy {acc:.1%}), "
-          f"gtzan57 extraction of {n_clips} clips; {ticks} timer ticks")
+    for _start, gap in rec.long[:5]:
+        print(f"  idle stall of {1000 * gap:.0f} ms (nothing but the timer was running)")
+    busy_max = statistics.median(b[0] for b in busy_runs)
+    busy_p99 = statistics.median(b[1] for b in busy_runs)
+    print(f"longest gap per busy run: {', '.join(f'{b[0]:.1f}' for b in busy_runs)} ms "
+          f"({sum(b[0] <= 50 for b in busy_runs)} of {BUSY_RUNS} within 50 ms)")
     w.close()
     return idle_max, idle_p99, busy_max, busy_p99
 
@@ -159,7 +175,8 @@ def main() -> int:
     idle_max, idle_p99, busy_max, busy_p99 = responsiveness()
     print(f"GUI timer (5 ms) idle:  longest gap {idle_max:6.1f} ms, p99 {idle_p99:5.1f} ms  (reference)")
     verdict = "OK" if busy_max <= 50 else "MISSED"
-    print(f"GUI timer (5 ms) busy:  longest gap {busy_max:6.1f} ms, p99 {busy_p99:5.1f} ms  "
+    print(f"GUI timer (5 ms) busy:  longest gap {busy_max:6.1f} ms, p99 {busy_p99:5.1f} ms, median of "
+          f"{BUSY_RUNS} runs "
           f"(target <= 50 ms: {verdict}; ratio to idle {busy_max / idle_max:.1f}x)")
     times = [launch_time() for _ in range(3)]
     med = statistics.median(times)
