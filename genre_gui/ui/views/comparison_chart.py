@@ -84,11 +84,6 @@ class SmallMultiplesView(QWidget):
         lay.addWidget(self.graphics)
         self.plots: list[ConfusionMatrixPlot] = []
 
-    def set_results(self, results, normalised: bool = True) -> None:
-        """Draw every model's matrix now (see :meth:`steps` for the same work in small pieces)."""
-        for step in self.steps(results, normalised):
-            step()
-
     def steps(self, results, normalised: bool = True) -> list[Callable[[], None]]:
         """The drawing as one step per model: creating a plot is the slow part (~30 ms each)."""
         results = list(results)
