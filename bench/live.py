@@ -133,15 +133,6 @@ def train_pipeline():
     return Pipeline(ds.feature_set, scaler, model, model.classes_), "softmax trained on the bundled CSV"
 
 
-def spin(app, seconds: float, until=None) -> None:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        app.processEvents()
-        if until is not None and until():
-            return
-        time.sleep(0.001)
-
-
 def pct(values, q):
     v = sorted(values)
     return v[min(int(q * (len(v) - 1)), len(v) - 1)]
@@ -149,6 +140,7 @@ def pct(values, q):
 
 def frame_cost(app, n_frames: int = 400) -> dict:
     from genre_gui.core.spectral import get_window
+    from genre_gui.ui.event_loop import process_events
     from genre_gui.ui.live.spectrogram_view import SpectrogramView
     from genre_gui.ui.live.spectrum_view import SpectrumView
 
@@ -160,7 +152,7 @@ def frame_cost(app, n_frames: int = 400) -> dict:
         w.show()
     spectrum.configure(sr, n_fft, "hann")
     spectrogram.configure(sr, n_fft, "hann", seconds=10.0)
-    spin(app, 0.3)
+    process_events(0.3)
     pos = sr * 20
     spectrogram.reset(src, pos)
     update, paint = [], []
@@ -205,6 +197,7 @@ class PaintCounter:
 
 
 def redraw_run(app, seconds: float, classify: bool, use_mic: bool) -> dict:
+    from genre_gui.ui.event_loop import process_events
     from genre_gui.ui.live.live_panel import LivePanel
 
     panel = LivePanel(settings=None, probe_devices=use_mic)
@@ -213,11 +206,11 @@ def redraw_run(app, seconds: float, classify: bool, use_mic: bool) -> dict:
     if classify:
         pipeline, _ = train_pipeline()
         panel.set_pipeline(pipeline)
-    spin(app, 0.5)
+    process_events(0.5)
     answered: list[float] = []  # when classifications arrive, for the time to the first answer
     panel.classifier.classified.connect(lambda _p: answered.append(time.monotonic()))
     if use_mic:
-        spin(app, 5.0, until=lambda: panel.device_combo.count() > 0)
+        process_events(5.0, until=lambda: panel.device_combo.count() > 0)
         i = panel.rate_combo.findData(48000)
         if i >= 0:
             panel.rate_combo.setCurrentIndex(i)
@@ -247,12 +240,12 @@ def redraw_run(app, seconds: float, classify: bool, use_mic: bool) -> dict:
     panel.display_timer.timeout.connect(tick)
     predictions = []
     panel.classifier.classified.connect(predictions.append)
-    spin(app, 1.0)  # settle
+    process_events(1.0)  # settle
     counter.times.clear()
     panel.tick_seconds.clear()
     ru0, w0 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     cb0 = mic.stats.callback_seconds if mic else 0.0
-    spin(app, seconds)
+    process_events(seconds)
     ru1, w1 = resource.getrusage(resource.RUSAGE_SELF), time.monotonic()
     cb1 = mic.stats.callback_seconds if mic else 0.0
     frames = [t for t in counter.times if w0 <= t <= w1]

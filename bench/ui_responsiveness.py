@@ -58,26 +58,18 @@ class GapRecorder:
         return 1000 * g[-1], 1000 * g[int(0.99 * (len(g) - 1))], len(g)
 
 
-def spin(app, seconds: float, until=None) -> None:
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        app.processEvents()
-        if until is not None and until():
-            return
-        time.sleep(0.001)
-
-
 def responsiveness() -> tuple[float, float, float, float]:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from genre_gui.core.datasets import load_idx
+    from genre_gui.ui.event_loop import process_events
     from genre_gui.ui.main_window import MainWindow
     from genre_gui.ui.settings import AppSettings
     from genre_gui.workers.loading import DatasetLoadWorker, DatasetRequest
     from genre_gui.workers.training import ModelSpec, Protocol, TrainingRequest
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept: an unreferenced QApplication is destroyed
     from genre_gui.workers.loading import prewarm_extraction_server
 
     prewarm_extraction_server()  # as the app does when it loads its demo data at start-up
@@ -87,7 +79,7 @@ def responsiveness() -> tuple[float, float, float, float]:
     w.show()
     # start-up first: the live panel's module (SciPy) is imported in a worker after the window shows,
     # and those imports hold the GIL in long stretches; they are part of launching, not of this test
-    spin(app, 60, until=lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text())
+    process_events(60, until=lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text())
     mnist = SHARED / "mnist"
     ds = load_idx(mnist / "train-images-idx3-ubyte.gz", mnist / "train-labels-idx1-ubyte.gz")
     ds.X /= 255.0
@@ -110,7 +102,7 @@ def responsiveness() -> tuple[float, float, float, float]:
         t0 = time.perf_counter()
         w.jobs.train(TrainingRequest(ds, (spec,), Protocol(kind="holdout", test_percent=10.0)))
         w.jobs.registry.start(extraction, "bench-extraction")
-        spin(app, 900, until=lambda: bool(done) and bool(extracted))
+        process_events(900, until=lambda: bool(done) and bool(extracted))
         busy = time.perf_counter() - t0
         rec.stop()
         w.jobs.training_finished.disconnect(done.append)
@@ -132,7 +124,7 @@ def responsiveness() -> tuple[float, float, float, float]:
         busy_runs.append(busy_run())
     # reference: the same timer with nothing else running, for as long as a busy run lasted
     rec.start()
-    spin(app, max(3.0, statistics.median(b[2] for b in busy_runs)))
+    process_events(max(3.0, statistics.median(b[2] for b in busy_runs)))
     rec.stop()
     idle_max, idle_p99, _ = rec.summary()
     for _start, gap in rec.long[:5]:

@@ -9,27 +9,23 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GENRE_GUI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-def wait_until(app, predicate, timeout: float, what: str) -> None:
-    t0 = time.monotonic()
-    while not predicate():
-        app.processEvents()
-        time.sleep(0.01)
-        if time.monotonic() - t0 > timeout:
-            raise TimeoutError(f"screenshots: timed out waiting for {what}")
+def wait_until(predicate, timeout: float, what: str) -> None:
+    from genre_gui.ui.event_loop import process_events
+
+    if not process_events(timeout, predicate, interval=0.01):
+        raise TimeoutError(f"screenshots: timed out waiting for {what}")
 
 
-def settle(app, seconds: float = 0.4) -> None:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        app.processEvents()
-        time.sleep(0.01)
+def settle(seconds: float = 0.4) -> None:
+    from genre_gui.ui.event_loop import process_events
+
+    process_events(seconds, interval=0.01)
 
 
 def main(argv: list[str]) -> int:
@@ -48,7 +44,7 @@ def main(argv: list[str]) -> int:
     w.resize(1560, 960)
     w.move(20, 20)
     w.show()
-    wait_until(app, lambda: w.state.dataset is not None and not w.jobs.dataset_running, 120, "the demo data")
+    wait_until(lambda: w.state.dataset is not None and not w.jobs.dataset_running, 120, "the demo data")
 
     # a real run: the three families under 5-fold grouped CV on the 1000-clip table
     tp = w.training_panel
@@ -62,7 +58,7 @@ def main(argv: list[str]) -> int:
     done = []
     w.jobs.training_finished.connect(done.append)
     tp.train_button.click()
-    wait_until(app, lambda: bool(done), 600, "training")
+    wait_until(lambda: bool(done), 600, "training")
     run = done[0]
     print(f"screenshots: trained {[r.model for r in run.results]} ({run.protocol})")
 
@@ -87,21 +83,21 @@ def main(argv: list[str]) -> int:
         got = []
         w.jobs.prediction_finished.connect(got.append)
         w.classify_files(picks)
-        wait_until(app, lambda: bool(got), 120, "classification")
+        wait_until(lambda: bool(got), 120, "classification")
 
-    wait_until(app, lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text(), 120,
+    wait_until(lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text(), 120,
                "the live panel")
     shots = {"library": "library", "training": "training", "evaluation": "evaluation",
              "comparison": "comparison"}
     if "live" in w.docks:
         shots["live"] = "live"
     w.raise_panel("training")
-    settle(app, 0.8)
+    settle(0.8)
     screen = app.primaryScreen()
     screen.grabWindow(w.winId()).save(str(out / "main_window.png"))
     for key, name in shots.items():
         w.raise_panel(key)
-        settle(app, 0.6)
+        settle(0.6)
         pix = w.docks[key].grab()
         path = out / f"{name}.png"
         if not pix.save(str(path)):

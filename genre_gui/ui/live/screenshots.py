@@ -10,30 +10,19 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
+from ..event_loop import process_events
+
 __all__ = ["save_live_screenshots"]
-
-
-def _spin(app: Any, seconds: float, until: Any = None) -> None:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < seconds:
-        app.processEvents()
-        if until is not None and until():
-            return
-        time.sleep(0.005)
 
 
 def save_live_screenshots(out_dir: str | os.PathLike, clip: str | os.PathLike, pipeline: Any = None,
                           size: tuple[int, int] = (1400, 820)) -> list[Path]:
     """Save PNGs of the live panel; returns the paths written."""
-    from PySide6.QtWidgets import QApplication
-
     from .live_panel import LivePanel
 
-    app = QApplication.instance()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -43,13 +32,13 @@ def save_live_screenshots(out_dir: str | os.PathLike, clip: str | os.PathLike, p
     if pipeline is not None:
         panel.set_pipeline(pipeline)
     try:
-        _spin(app, 5.0, until=lambda: panel.device_combo.count() > 0 or panel.error_text)
+        process_events(5.0, until=lambda: panel.device_combo.count() > 0 or panel.error_text, interval=0.005)
         ended: list[str] = []  # play_file decodes in a worker: wait for its outcome first
         panel.file_loaded.connect(ended.append)
         panel.file_failed.connect(ended.append)
         panel.play_file(clip)
-        _spin(app, 60.0, until=lambda: bool(ended))
-        _spin(app, 4.0)
+        process_events(60.0, until=lambda: bool(ended), interval=0.005)
+        process_events(4.0, interval=0.005)
         path = out / "live_file.png"
         panel.grab().save(str(path))
         written.append(path)
@@ -62,10 +51,10 @@ def save_live_screenshots(out_dir: str | os.PathLike, clip: str | os.PathLike, p
             subprocess.run(["pactl", "set-default-source", "sine440"], check=True)
             try:
                 panel.refresh_devices()
-                _spin(app, 3.0, until=lambda: panel.device_combo.count() > 0)
+                process_events(3.0, until=lambda: panel.device_combo.count() > 0, interval=0.005)
                 if panel.start_microphone():
                     # the sine source delivers 2 s blocks: give the view and the classifier a few
-                    _spin(app, 8.0)
+                    process_events(8.0, interval=0.005)
                     path = out / "live_microphone_sine.png"
                     panel.grab().save(str(path))
                     written.append(path)
