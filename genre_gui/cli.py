@@ -24,14 +24,14 @@ import numpy as np
 
 from . import __version__
 from .core.errors import GenreGuiError
+from .resources import DEFAULT_MODEL, DEMO_CSV
 
-RESOURCES = Path(__file__).resolve().parent / "resources"
-DEFAULT_MODEL = RESOURCES / "default_model.npz"
-DEMO_CSV = RESOURCES / "features_30_sec.csv"
 MODEL_NAMES = ("softmax", "ovr_logistic", "knn")
 #: GTZAN clip numbers 00000-00012 of every genre and jazz.00054 are kept for evaluation only
 RESERVED_MAX_CLIP = 12
 RESERVED_EXTRA = ("jazz.00054",)
+#: the 50 GTZAN clips beside the project (``shared/data``), the musicnn default model's training set
+SHARED_CLIPS = Path("..") / "shared" / "data" / "gtzan_clips"
 
 
 class UsageError(GenreGuiError):
@@ -174,12 +174,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, metavar="PATH",
                    help=f"model file (default: {DEFAULT_MODEL.name})")
     p.add_argument("--json", action="store_true", help="print a JSON list instead of text")
+    p.add_argument("--timeline", action="store_true",
+                   help="also give the genre probabilities of every window (3 s for the default model)")
 
     p = sub.add_parser("train-default", parents=[common],
-                       help="train the shipped default model (best of three, blocked CV)")
+                       help="train the shipped default model (musicnn on the shared GTZAN clips + not music) "
+                            "or, with --table, the gtzan57 table model")
     p.add_argument("--out", required=True, metavar="PATH")
-    p.add_argument("--csv", default=str(DEMO_CSV), metavar="PATH", help="the GTZAN feature table")
-    p.add_argument("--folds", type=int, default=10, metavar="N")
+    p.add_argument("--clips", default=str(SHARED_CLIPS), metavar="DIR",
+                   help="the GTZAN clips (<genre>/<clip>) the musicnn model learns from")
+    p.add_argument("--table", action="store_true",
+                   help="train the gtzan57 model on the GTZAN feature table instead (best of three, "
+                        "blocked CV)")
+    p.add_argument("--csv", default=str(DEMO_CSV), metavar="PATH", help="with --table: the feature table")
+    p.add_argument("--folds", type=int, default=10, metavar="N", help="with --table: folds")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for extraction")
     return parser
 
 
@@ -416,7 +425,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .core.persistence import load_pipeline
 
     model_path = Path(args.model) if args.model else DEFAULT_MODEL
-    if args.model is None and not DEFAULT_MODEL.exists():
+    if args.model is None and not DEFAULT_MODEL.exists():  # only a broken install lacks it
         raise UsageError(f"no default model at {DEFAULT_MODEL}; pass --model PATH, or create it with "
                          "'genre-gui-cli train-default --out " + str(DEFAULT_MODEL) + "'")
     pipe = load_pipeline(model_path)
@@ -430,15 +439,31 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if not args.json:
                 _eprint(f"error: {exc}")
             continue
-        probs = pred.as_dict()
-        out.append({"file": f, "genre": str(pred.label), "probabilities": probs})
+        entry = {"file": f, "genre": str(pred.label), "answer": pred.headline(),
+                 "probabilities": pred.as_dict(), "not_music": bool(pred.not_music),
+                 "unsure": bool(pred.unsure), "tags": pred.tags or {}}
+        if args.timeline:
+            entry["timeline"] = pred.timeline()
+        out.append(entry)
         if not args.json:
-            top = sorted(probs.items(), key=lambda kv: -kv[1])[:3]
-            others = ", ".join(f"{k} {v:.0%}" for k, v in top[1:])
-            print(f"{f}: {pred.label} ({top[0][1]:.0%}; then {others})")
+            _print_prediction(f, pred, args.timeline)
     if args.json:
         print(json.dumps(out, indent=2))
     return 2 if n_bad else 0
+
+
+def _print_prediction(name: str, pred: Any, timeline: bool) -> None:
+    line = f"{name}: {pred.headline()}"
+    if not pred.not_music and not pred.unsure:
+        then = ", ".join(f"{g} {p:.0%}".replace("%", " %") for g, p in pred.genre_ranking()[1:3])
+        line += f" (then {then})"
+    if pred.sounds_like(3) and not pred.not_music:
+        line += f"; sounds like: {', '.join(pred.sounds_like(3))}"
+    print(line)
+    if timeline:
+        for row in pred.timeline():
+            best = max(row["probabilities"].items(), key=lambda kv: kv[1])
+            print(f"  {row['start']:7.1f}-{row['end']:6.1f} s  {best[0]} {best[1]:.0%}")
 
 
 def reserved_mask(groups: np.ndarray) -> np.ndarray:
@@ -476,6 +501,28 @@ def default_scaler_options(columns: list[str]) -> dict[str, dict]:
 
 
 def cmd_train_default(args: argparse.Namespace) -> int:
+    if args.table:
+        return _train_table_model(args)
+    from .core.musicnn_default import train_default
+    from .core.persistence import save_pipeline
+
+    clips = Path(args.clips)
+    if not clips.is_dir():
+        raise UsageError(f"{clips}: no such folder (the GTZAN clips the default model learns from)")
+    bar = ProgressBar("default model", quiet=args.quiet)
+    try:
+        pipe = train_default(clips, n_jobs=args.jobs, progress=bar)
+    finally:
+        bar.close()
+    save_pipeline(pipe, args.out)
+    m = pipe.metadata
+    print(f"{args.out}: {m['model']} {json.dumps(m['params'])} on musicnn segments; CV clip accuracy "
+          f"{m['cv_accuracy']:.1%} (music clips {m['cv_music_accuracy']:.1%}); unsure below "
+          f"{m['unsure_below']:.2f}")
+    return 0
+
+
+def _train_table_model(args: argparse.Namespace) -> int:
     from .core.datasets import load_feature_csv
     from .core.persistence import save_pipeline
 
@@ -494,7 +541,7 @@ def cmd_train_default(args: argparse.Namespace) -> int:
     # ties go to the earlier (simpler) candidate
     best = max(results, key=lambda r: round(r["accuracy_mean"], 6))
     meta = {
-        "created_by": "genre-gui-cli train-default",
+        "created_by": "genre-gui-cli train-default --table",
         "trained_on": f"{Path(args.csv).name}: gtzan57 rows of the GTZAN feature table",
         "n_train": int(len(ds)),
         "excluded": f"reserved clips 00000-{RESERVED_MAX_CLIP:05d} of every genre and "

@@ -5,7 +5,7 @@ set -u
 PKGS="libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0 libportaudio2 \
 xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxkbcommon-x11-0 \
 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1 \
-pulseaudio pulseaudio-utils desktop-file-utils appstream"
+pulseaudio pulseaudio-utils desktop-file-utils appstream espeak-ng"
 command -v dpkg-query >/dev/null 2>&1 || { echo "system_deps: not a Debian system; install the equivalents of: $PKGS"; exit 0; }
 missing=""
 for p in $PKGS; do

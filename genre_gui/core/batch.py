@@ -85,11 +85,12 @@ def extract_file(path: str, feature_set: str, segment_seconds: float | None = No
 
     fs = get_feature_set(feature_set)
     min_samples = int(getattr(fs, "min_samples", 2048))
-    y = load_audio(path, sr=SAMPLE_RATE, max_seconds=max_seconds, min_samples=min_samples)
+    sr = int(getattr(fs, "sample_rate", SAMPLE_RATE))  # decoded straight to the set's rate: one resampling
+    y = load_audio(path, sr=sr, max_seconds=max_seconds, min_samples=min_samples)
     if not segment_seconds:
-        return _checked(fs.extract(y, SAMPLE_RATE), path)
-    segs = [s for s in split_segments(y, SAMPLE_RATE, segment_seconds) if s.shape[0] >= min_samples]
-    return np.stack([_checked(fs.extract(s, SAMPLE_RATE), path) for s in segs])
+        return _checked(fs.extract(y, sr), path)
+    segs = [s for s in split_segments(y, sr, segment_seconds) if s.shape[0] >= min_samples]
+    return np.stack([_checked(fs.extract(s, sr), path) for s in segs])
 
 
 def _checked(v: np.ndarray, path: str) -> np.ndarray:

@@ -12,7 +12,6 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 __all__ = [
     "stft",
@@ -65,6 +64,8 @@ def get_window(name: str, n: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _window(name: str, n: int) -> np.ndarray:
+    import scipy.signal  # here: it pulls in most of SciPy (0.5 s, 80 MB), and only windows need it
+
     win = scipy.signal.get_window(name, n, fftbins=True).astype(np.float64)
     win.setflags(write=False)
     return win

@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
+from ..resources import DEFAULT_MODEL, DEMO_CSV
 from ..workers.loading import DatasetRequest, classify_request
 from ..workers.training import TrainingRequest
 from . import dialogs
@@ -29,9 +30,6 @@ from .views.palette import setup_pyqtgraph
 
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
-DEMO_CSV = RESOURCES / "features_30_sec.csv"
-DEFAULT_MODEL = RESOURCES / "default_model.npz"
 SEGMENT_SECONDS = 3.0
 MODEL_FILTER = "genre_gui model (*.npz)"
 #: how long an error stays in the status bar (routine messages wait until then)

@@ -2,7 +2,8 @@
 
 :class:`LiveClassifier` (GUI side) owns a QThread running a :class:`LiveClassifierWorker`. The worker's
 timer reads the most recent audio from the source (a :class:`~genre_gui.audio.streams.MicStream`, or
-anything with ``samplerate``, ``position`` and ``read(end, out)``), at most ``max_seconds`` of it, so the
+anything with ``samplerate``, ``position`` and ``read(end, out)``), at most ``max_seconds`` of it (or the
+model's window when shorter: 3 s for musicnn), so the
 window grows from ``min_seconds`` to 30 s, and runs ``pipeline.predict_proba_audio(y, sr)``. A new tick is
 scheduled only after the previous one finished (never a backlog), and always leaves the GUI thread a gap.
 Results travel as frozen dataclasses over queued signals; an exception becomes ``failed(str)``.
@@ -133,7 +134,10 @@ class LiveClassifierWorker(QObject):
             available = int(source.position) - self._start_pos
             sr = int(source.samplerate)
             if available >= self.min_seconds * sr:
-                n = min(available, self._buffer.shape[0])
+                # a model trained on short windows (musicnn: 3 s) reads just the newest window, so each
+                # answer overlaps the previous one by all but the interval and follows the music closely
+                window = int(float(getattr(pipeline, "segment_seconds", self.max_seconds)) * sr)
+                n = min(available, self._buffer.shape[0], max(window, int(self.min_seconds * sr)))
                 y = self._buffer[-n:]
                 end = int(source.position)
                 source.read(end, y)

@@ -53,3 +53,24 @@ class Dataset:
             columns=list(self.columns), sources=[self.sources[i] for i in np.arange(len(self))[idx]],
             name=self.name, feature_set=self.feature_set, failures=list(self.failures),
         )
+
+    def concat(self, other: Dataset, name: str | None = None) -> Dataset:
+        """This dataset's rows followed by ``other``'s (same columns); classes are the sorted union.
+
+        Raises
+        ------
+        ValueError
+            When the columns differ, or a clip id occurs in both (their rows would become one group).
+        """
+        if list(other.columns) != list(self.columns):
+            raise ValueError("cannot join datasets with different columns")
+        if set(self.groups.tolist()) & set(other.groups.tolist()):
+            raise ValueError("the datasets share clip ids")
+        y = np.concatenate([self.y.astype(object), other.y.astype(object)])
+        return Dataset(
+            X=np.vstack([self.X, other.X]), y=np.array(y.tolist()),
+            groups=np.concatenate([self.groups.astype(str), other.groups.astype(str)]),
+            classes=sorted(set(self.classes) | set(other.classes)), columns=list(self.columns),
+            sources=list(self.sources) + list(other.sources), name=name or f"{self.name} + {other.name}",
+            feature_set=self.feature_set, failures=list(self.failures) + list(other.failures),
+        )

@@ -57,15 +57,24 @@ class FeatureSet(ABC):
         FeatureError
             If ``y`` is not 1-D, holds NaN/inf, or is shorter than ``min_samples`` (after resampling).
         """
+        return self.extract_with_extras(y, sr)[0]
+
+    def extract_with_extras(self, y: np.ndarray, sr: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Like :meth:`extract`, plus what the extractor learnt on the way that is not a feature.
+
+        The musicnn set returns its 50 MSD tag probabilities here (``{"tags": ndarray (50,)}``), so a
+        song's "sounds like" costs no second pass through the network; the others return ``{}``.
+        """
         y = self._prepare(y, sr)
-        out = np.asarray(self._compute(y, self.sample_rate), dtype=np.float64)
+        vector, extras = self._compute_with_extras(y, self.sample_rate)
+        out = np.asarray(vector, dtype=np.float64)
         if out.shape != (len(self.columns),):
             raise AssertionError(f"{self.name} produced shape {out.shape}, expected ({len(self.columns)},)")
         if not np.all(np.isfinite(out)):
             # The kernels guard every division; reaching this is a bug, but never hand NaN on.
             bad = [c for c, v in zip(self.columns, out) if not np.isfinite(v)]
             raise FeatureError(f"{self.name}: non-finite values in {', '.join(bad[:5])}")
-        return out
+        return out, extras
 
     def _prepare(self, y: np.ndarray, sr: int) -> np.ndarray:
         y = np.asarray(y)
@@ -98,6 +107,9 @@ class FeatureSet(ABC):
     @abstractmethod
     def _compute(self, y: np.ndarray, sr: int) -> np.ndarray:
         """Features of validated float32 samples at ``sr`` (== ``sample_rate``)."""
+
+    def _compute_with_extras(self, y: np.ndarray, sr: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        return self._compute(y, sr), {}
 
     def __repr__(self) -> str:
         return f"<FeatureSet {self.name} v{self.version}: {len(self.columns)} columns>"

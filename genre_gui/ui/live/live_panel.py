@@ -42,6 +42,7 @@ from ...audio.errors import DeviceLostError, LiveAudioError, PortAudioMissingErr
 from ...audio.streams import FilePlayer, MicStream
 from ...core.audio_io import AUDIO_EXTENSIONS
 from ...core.errors import GenreGuiError
+from ...resources import DEFAULT_MODEL
 from ...workers.base import WorkerRegistry
 from ...workers.decoding import DecodedFile, FileDecodeWorker
 from ...workers.devices import DeviceProbe
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["LivePanel", "DEFAULT_MODEL_PATH", "DISPLAY_INTERVAL_MS"]
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "resources" / "default_model.npz"
+DEFAULT_MODEL_PATH = DEFAULT_MODEL
 #: 66 ticks per second nominal, so timer jitter on a busy machine still leaves >= 60 painted frames
 DISPLAY_INTERVAL_MS = 15
 SPECTROGRAM_SECONDS = 10.0

@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..state import DatasetInfo
+from ..views.genre_timeline import GenreTimeline
 from ..widgets import CopyableTable, ProgressRow, format_seconds
 
-FEATURE_SET_NAMES = ("gtzan57", "mfcc13", "fft1000")
+FEATURE_SET_NAMES = ("musicnn", "gtzan57", "mfcc13", "fft1000")
 FEATURE_SET_HELP = {
-    "gtzan57": "gtzan57: the 57 librosa statistics of the GTZAN table (best with the bundled model)",
+    "musicnn": "musicnn: a network pre-trained on a million songs (1506 values; best, use 3 s segments)",
+    "gtzan57": "gtzan57: the 57 librosa statistics of the GTZAN table",
     "mfcc13": "mfcc13: 13 mean MFCCs (the 'ceps' features of Building ML Systems with Python)",
     "fft1000": "fft1000: the first 1000 FFT magnitudes (the seed paper's features)",
 }
@@ -128,14 +130,23 @@ class LibraryPanel(QWidget):
         self.predictions_box = QGroupBox("Predicted genre of dropped songs")
         self.model_label = QLabel("Model: none")
         self.model_label.setWordWrap(True)
-        self.predictions = CopyableTable(["file", "genre", "confidence"])
+        self.predictions = CopyableTable(["file", "answer", "confidence"])
         self.predictions.itemSelectionChanged.connect(self._show_selected_prediction)
         self.predictions.cellDoubleClicked.connect(self._activated)
         self.bars = ProbabilityBars()
+        self.sounds_like = QLabel("")
+        self.sounds_like.setWordWrap(True)
+        self.sounds_like.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sounds_like.setToolTip("The network's most probable Million Song Dataset tags for this song")
+        self.timeline = GenreTimeline()
+        self.timeline.setMinimumHeight(220)
+        self.timeline.setToolTip("Genre probabilities of every 3-s window, under the song's waveform")
         pl = QVBoxLayout(self.predictions_box)
         pl.addWidget(self.model_label)
         pl.addWidget(self.predictions, 1)
         pl.addWidget(self.bars, 2)
+        pl.addWidget(self.sounds_like)
+        pl.addWidget(self.timeline, 2)
         self._predictions: list = []
 
         top = QWidget()
@@ -204,6 +215,8 @@ class LibraryPanel(QWidget):
         self._predictions = []
         self.predictions.setRowCount(0)
         self.bars.set_probabilities({})
+        self.sounds_like.setText("")
+        self.timeline.clear()
 
     def add_prediction(self, pred) -> None:
         self._predictions.append(pred)
@@ -212,7 +225,9 @@ class LibraryPanel(QWidget):
             row = [name, "— (not classified)", pred.error]
         else:
             conf = pred.probabilities.get(pred.genre, 0.0)
-            row = [name, pred.genre, (conf, f"{conf:.0%}")]
+            if pred.unsure:  # the top genre is no answer: show no single confidence for it
+                conf = 0.0
+            row = [name, pred.answer or pred.genre, (conf, "—" if pred.unsure else f"{conf:.0%}")]
         r = self.predictions.append_row(row)
         self.predictions.item(r, 0).setToolTip(pred.path)
         self.predictions.item(r, 0).setData(Qt.ItemDataRole.UserRole, len(self._predictions) - 1)
@@ -232,8 +247,19 @@ class LibraryPanel(QWidget):
         pred = self._selected_prediction()
         if pred is None or pred.error:
             self.bars.set_probabilities({}, "" if pred is None else os.path.basename(pred.path))
+            self.sounds_like.setText("")
+            self.timeline.clear()
             return
-        self.bars.set_probabilities(pred.probabilities, f"{os.path.basename(pred.path)}: {pred.genre}")
+        name = os.path.basename(pred.path)
+        self.bars.set_probabilities(pred.probabilities, f"{name}: {pred.answer or pred.genre}")
+        self.sounds_like.setText(f"Sounds like: {', '.join(pred.tags)}" if pred.tags and not pred.not_music
+                                 else "")
+        if pred.timeline is not None and pred.envelope is not None:
+            self.timeline.set_timeline(pred.envelope, pred.duration, pred.starts, pred.window_seconds,
+                                       pred.timeline, pred.classes,
+                                       f"{name}: genre every {pred.window_seconds:.0f} s")
+        else:
+            self.timeline.clear()
 
     def _activated(self, row: int, _col: int) -> None:
         idx = self.predictions.item(row, 0).data(Qt.ItemDataRole.UserRole)
