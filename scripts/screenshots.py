@@ -80,6 +80,15 @@ def main(argv: list[str]) -> int:
     w.load_default_model()
     if clips:
         picks = [str(clips[i]) for i in (0, 12, 27, 41)]
+        from genre_gui.core.nonmusic import espeak_available
+
+        if espeak_available():  # and something that is not music: a spoken sentence
+            import subprocess
+
+            speech = Path(tmp.name) / "spoken_word.wav"
+            subprocess.run(["espeak-ng", "-w", str(speech), "This is a sentence, spoken; it is not music, "
+                            "and the app should say so."], check=True, capture_output=True)
+            picks.append(str(speech))
         got = []
         w.jobs.prediction_finished.connect(got.append)
         w.classify_files(picks)

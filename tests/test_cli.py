@@ -137,8 +137,8 @@ def test_predict_without_default_model(tmp_path, monkeypatch, capsys):
 
 def test_train_default_excludes_reserved_clips(tmp_path, gtzan_csv, capsys):
     out_path = tmp_path / "default.npz"
-    code, out, err = run(["train-default", "--out", str(out_path), "--csv", str(gtzan_csv), "--folds", "3"],
-                         capsys)
+    code, out, err = run(["train-default", "--table", "--out", str(out_path), "--csv", str(gtzan_csv),
+                          "--folds", "3"], capsys)
     assert code == 0, err
     h = read_header(out_path)
     meta = h["metadata"]

@@ -37,7 +37,8 @@ def test_gtzan_clip_through_vsink_is_classified_live(qtbot, pulse, gtzan_clip_pa
         assert np.all(np.isfinite(p.probabilities)) and np.all(p.probabilities >= 0)
         assert p.probabilities.sum() == pytest.approx(1.0)
     last = got[-1]
-    assert last.seconds > 6.0
+    # the newest window: 3 s for the musicnn default (its patch), growing towards 30 s for a table model
+    assert last.seconds >= min(pipeline.segment_seconds, 6.0) - 0.01
     assert mic.stats.input_overflows == 0
     # what was recorded really is the clip (not silence): a model sees music
     rms = np.empty(48000, np.float32)

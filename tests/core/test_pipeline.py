@@ -164,3 +164,35 @@ def test_pipeline_without_feature_set_refuses_audio(table):
 def test_classes_must_match_the_model(pipe):
     with pytest.raises(ValueError):
         Pipeline("gtzan57", pipe.scaler, pipe.model, list(reversed(pipe.classes)))
+
+
+# -- answers: "not music", "unsure", headline, timeline -------------------------------------------------
+def test_answer_flags_and_headlines():
+    from genre_gui.core.pipeline import answer_flags, headline
+
+    classes = ["jazz", "not music", "rock"]
+    # not music needs half the probability; the genres are renormalised without it
+    p = np.array([0.3, 0.5, 0.2])
+    assert answer_flags(p, classes, 0.4) == (True, False)
+    assert headline(p, classes, True, False) == "not music (50 %)"
+    p = np.array([0.36, 0.49, 0.15])  # not music 49 %: music; jazz has 0.36 / 0.51 = 71 % of the genres
+    assert answer_flags(p, classes, 0.4) == (False, False)
+    assert headline(p, classes, False, False) == "jazz 71 %"
+    # a close call (71 % vs 29 % is not; 55 % vs 45 % is) and a weak top genre are unsure
+    assert answer_flags(np.array([0.55, 0.0, 0.45]), classes, 0.4) == (False, True)
+    close = np.array([0.55, 0.0, 0.45])
+    assert headline(close, classes, False, True) == "unsure (top two: jazz 55 %, rock 45 %)"
+    assert answer_flags(np.array([0.61, 0.0, 0.39]), classes, 0.4, unsure_margin=0.2) == (False, False)
+    assert answer_flags(np.array([0.61, 0.0, 0.39]), classes, 0.65, unsure_margin=0.2) == (False, True)
+    # a model without a "not music" class is never "not music"
+    assert answer_flags(np.array([0.9, 0.1]), ["jazz", "rock"], 0.4) == (False, False)
+
+
+def test_timeline_rows_give_each_window_its_time_and_probabilities():
+    from genre_gui.core.pipeline import Prediction
+
+    P = np.array([[0.9, 0.1], [0.2, 0.8]])
+    pred = Prediction("a", P.mean(axis=0), ["a", "b"], 2, P, np.array([0.0, 2.5]), 3.0)
+    assert pred.timeline() == [{"start": 0.0, "end": 3.0, "probabilities": {"a": 0.9, "b": 0.1}},
+                               {"start": 2.5, "end": 5.5, "probabilities": {"a": 0.2, "b": 0.8}}]
+    assert Prediction("a", np.array([1.0]), ["a"]).timeline() == []

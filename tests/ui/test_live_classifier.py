@@ -31,7 +31,7 @@ class ClockSource:
 
 class StubPipeline:
     classes = ["quiet", "loud"]
-    segment_seconds = 1.0
+    segment_seconds = 30.0  # a model of 30-s clips: the live window grows to max_seconds
 
     def __init__(self, delay=0.0, fail=None):
         self.delay = delay
@@ -54,6 +54,23 @@ def classifier(qtbot):
     c = LiveClassifier(max_seconds=2.0, min_seconds=1.0)
     yield c
     c.shutdown()
+
+
+def test_a_model_of_short_windows_reads_just_its_newest_window(qtbot):
+    classifier = LiveClassifier(max_seconds=5.0, min_seconds=1.0)
+    pipeline = StubPipeline()
+    pipeline.segment_seconds = 1.5  # as musicnn's 3-s patches: each answer is the newest 1.5 s
+    classifier.set_pipeline(pipeline)
+    got: list[LivePrediction] = []
+    classifier.classified.connect(got.append)
+    try:
+        classifier.start(ClockSource())
+        qtbot.waitUntil(lambda: len(got) >= 5, timeout=30000)
+    finally:
+        classifier.shutdown()
+    seconds = [p.seconds for p in got]
+    assert seconds[0] >= 1.0 and max(seconds) == pytest.approx(1.5) and seconds[-1] == pytest.approx(1.5)
+    assert max(pipeline.lengths) == pytest.approx(1.5)
 
 
 def test_first_answer_within_3_s_then_every_half_second_with_a_growing_window(qtbot, classifier):
@@ -125,6 +142,7 @@ def test_slow_classification_never_blocks_the_gui_thread(qtbot, classifier):
 
 def test_clip_is_classified_by_averaging_training_length_windows(qtbot, classifier):
     pipeline = StubPipeline()
+    pipeline.segment_seconds = 1.0  # windows of 1 s: a 3.5 s clip gives 4
     classifier.set_pipeline(pipeline)
     sr = 8000
     y = np.concatenate([np.zeros(sr * 2), 0.5 * np.ones(sr * 2)]).astype(np.float32)

@@ -12,6 +12,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from ...core.pipeline import DEFAULT_UNSURE_BELOW, NOT_MUSIC, answer_flags, genre_ranking, headline
+
 __all__ = ["ClassificationView", "ExponentialSmoother", "genre_colour"]
 
 
@@ -146,6 +148,19 @@ class ClassificationView(QWidget):
         layout.addWidget(self.history)
         self.top_label = ""
         self.top_confidence = 0.0
+        #: the model's threshold for "unsure" (set with the model; see core.pipeline.answer_flags)
+        self.unsure_below = DEFAULT_UNSURE_BELOW
+
+    def _headline(self, probabilities: np.ndarray, classes: Sequence[str]) -> str:
+        """The answer in the words the song table and the CLI use ("not music (97 %)", "unsure ...")."""
+        not_music, unsure = answer_flags(probabilities, list(classes), self.unsure_below)
+        if not_music:
+            self.top_label = NOT_MUSIC
+        elif unsure:
+            self.top_label = "unsure"
+        else:
+            self.top_label = genre_ranking(probabilities, list(classes))[0][0]
+        return headline(probabilities, list(classes), not_music, unsure)
 
     def show_no_model(self) -> None:
         self.reset()
@@ -170,9 +185,8 @@ class ClassificationView(QWidget):
     def show_live(self, probabilities: np.ndarray, classes: Sequence[str], seconds: float) -> None:
         """A live answer: bars show the raw probabilities; the title the smoothed top genre."""
         smooth = self.smoother.update(probabilities, classes)
-        k = int(np.argmax(smooth))
-        self.top_label, self.top_confidence = str(classes[k]), float(smooth[k])
-        self.title.setText(f"{self.top_label}  {100 * self.top_confidence:.0f}%")
+        self.top_confidence = float(np.max(smooth))
+        self.title.setText(self._headline(smooth, classes))
         self.detail.setText(f"from the last {seconds:.1f} s of audio")
         self.bars.set_values(classes, probabilities)
         self.history.add(int(np.argmax(probabilities)), len(classes))
@@ -182,9 +196,8 @@ class ClassificationView(QWidget):
     ) -> None:
         """A whole-file answer (no smoothing: it is one answer)."""
         self.smoother.reset()
-        k = int(np.argmax(probabilities))
-        self.top_label, self.top_confidence = str(classes[k]), float(probabilities[k])
-        self.title.setText(f"{self.top_label}  {100 * self.top_confidence:.0f}%")
+        self.top_confidence = float(np.max(probabilities))
+        self.title.setText(self._headline(probabilities, classes))
         windows = "window" if n_segments == 1 else "windows"
         self.detail.setText(f"{name}: {n_segments} {windows} averaged")
         self.bars.set_values(classes, probabilities)

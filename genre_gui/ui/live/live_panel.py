@@ -523,6 +523,7 @@ class LivePanel(QWidget):
                 )
             return
         self.classification.set_classes([str(c) for c in p.classes])
+        self.classification.unsure_below = float(getattr(p, "unsure_below", self.classification.unsure_below))
         if self._mic is not None and self._mic.running:
             self.classification.show_waiting("Listening…")
             self.classifier.start(self._mic)

@@ -39,7 +39,7 @@ class ProbabilityBars(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(100)
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.getPlotItem().hideButtons()
         self.setLabel("bottom", "probability")
@@ -139,14 +139,14 @@ class LibraryPanel(QWidget):
         self.sounds_like.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sounds_like.setToolTip("The network's most probable Million Song Dataset tags for this song")
         self.timeline = GenreTimeline()
-        self.timeline.setMinimumHeight(220)
         self.timeline.setToolTip("Genre probabilities of every 3-s window, under the song's waveform")
+        self.timeline.setVisible(False)  # shown with a song's timeline; an empty panel keeps its space
         pl = QVBoxLayout(self.predictions_box)
         pl.addWidget(self.model_label)
-        pl.addWidget(self.predictions, 1)
-        pl.addWidget(self.bars, 2)
+        pl.addWidget(self.predictions, 2)
+        pl.addWidget(self.bars, 3)
         pl.addWidget(self.sounds_like)
-        pl.addWidget(self.timeline, 2)
+        pl.addWidget(self.timeline, 3)
         self._predictions: list = []
 
         top = QWidget()
@@ -217,6 +217,7 @@ class LibraryPanel(QWidget):
         self.bars.set_probabilities({})
         self.sounds_like.setText("")
         self.timeline.clear()
+        self.timeline.setVisible(False)
 
     def add_prediction(self, pred) -> None:
         self._predictions.append(pred)
@@ -249,6 +250,7 @@ class LibraryPanel(QWidget):
             self.bars.set_probabilities({}, "" if pred is None else os.path.basename(pred.path))
             self.sounds_like.setText("")
             self.timeline.clear()
+            self.timeline.setVisible(False)
             return
         name = os.path.basename(pred.path)
         self.bars.set_probabilities(pred.probabilities, f"{name}: {pred.answer or pred.genre}")
@@ -258,8 +260,10 @@ class LibraryPanel(QWidget):
             self.timeline.set_timeline(pred.envelope, pred.duration, pred.starts, pred.window_seconds,
                                        pred.timeline, pred.classes,
                                        f"{name}: genre every {pred.window_seconds:.0f} s")
+            self.timeline.setVisible(True)
         else:
             self.timeline.clear()
+            self.timeline.setVisible(False)
 
     def _activated(self, row: int, _col: int) -> None:
         idx = self.predictions.item(row, 0).data(Qt.ItemDataRole.UserRole)
