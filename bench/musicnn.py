@@ -131,7 +131,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   peak RSS in a fresh process over one holding numpy + the clip: +{total:.1f} MB = imports "
           f"{imports:.1f} MB + weights and buffers {total - imports:.1f} MB "
           f"(target <= 100 MB: {verdict(total - imports <= 100)})")
+    learning_curve_report()
     return 0
+
+
+def learning_curve_report() -> None:
+    """5. The default recipe's learning curve on the 50 shared clips (grouped: a clip's 3-s rows stay
+    together): how many of your own songs per genre a musicnn model needs."""
+    from genre_gui.core.datasets import load_audio_folder
+    from genre_gui.core.musicnn_default import SEGMENT_SECONDS, learning_curve
+    from genre_gui.core.persistence import load_pipeline
+    from genre_gui.resources import DEFAULT_MODEL
+
+    meta = load_pipeline(DEFAULT_MODEL).metadata
+    music = load_audio_folder(SHARED / "gtzan_clips", "musicnn", segment_seconds=SEGMENT_SECONDS)
+    print(f"5. learning curve of the default model's recipe ({meta['model']} {meta['params']}), clip "
+          f"accuracy over 10 random draws of the training clips, the other clips tested:")
+    for row in learning_curve(music, meta["model"], meta["params"]):
+        print(f"   {row['clips_per_genre']} clip(s) per genre: {row['accuracy']:.1%} ± {row['std']:.1%}")
+    print(f"   the default model itself: CV clip accuracy {meta['cv_accuracy']:.1%} (music clips "
+          f"{meta['cv_music_accuracy']:.1%}), unsure below {meta['unsure_below']:.2f}; "
+          f"{meta['protocol']}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
-from ..resources import DEFAULT_MODEL, DEMO_CSV
+from ..resources import DEFAULT_MODEL, DEMO_CSV, TABLE_MODEL
 from ..workers.loading import DatasetRequest, classify_request
 from ..workers.training import TrainingRequest
 from . import dialogs
@@ -204,12 +204,19 @@ class MainWindow(QMainWindow):
                                                "Open a folder of songs laid out as <genre>/<files>")
         self.demo_action = self._action("Load &Demo Dataset", self.load_demo, None, "The bundled GTZAN table")
         self.load_model_action = self._action("&Load Model…", self.load_model_dialog, "Ctrl+L")
+        self.default_model_action = self._action(
+            "Use &Default Model (musicnn)", self.load_default_model, "Ctrl+D",
+            "The bundled default: a pre-trained music network, 10 GTZAN genres, knows what is not music")
+        self.table_model_action = self._action(
+            "Use gtzan57 &Table Model", self.load_table_model, None,
+            "The bundled model of the GTZAN feature table (57 librosa statistics)")
         self.save_model_action = self._action("&Save Model…", self.save_model_dialog, "Ctrl+S")
         self.export_action = self._action("&Export Report…", self.export_report_dialog, "Ctrl+E")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         for a in (self.open_files_action, self.open_folder_action, self.demo_action, None,
-                  self.load_model_action, self.save_model_action, self.export_action, None, self.quit_action):
+                  self.load_model_action, self.default_model_action, self.table_model_action,
+                  self.save_model_action, self.export_action, None, self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
 
         view_menu = mb.addMenu("&View")
@@ -531,6 +538,10 @@ class MainWindow(QMainWindow):
         if not DEFAULT_MODEL.exists():
             return False
         return self.load_model(str(DEFAULT_MODEL), label_prefix="default model")
+
+    def load_table_model(self) -> bool:
+        """The second bundled model: gtzan57 features of the GTZAN table."""
+        return self.load_model(str(TABLE_MODEL), label_prefix="gtzan57 table model")
 
     def keep_model(self, index: int) -> None:
         results = self.comparison_panel.results

@@ -58,31 +58,12 @@ def sine_source(pulse):
     subprocess.run(["pactl", "unload-module", module], check=False)
 
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "genre_gui" / "resources" / "default_model.npz"
-BUNDLED_CSV = Path(__file__).resolve().parents[2] / "genre_gui" / "resources" / "features_30_sec.csv"
-
-
 def trained_pipeline():
-    """The bundled default model when it exists, else a softmax pipeline trained here on the bundled CSV.
+    """The bundled default model (musicnn), as ``(pipeline, is_default)``; it always ships with the app."""
+    from genre_gui.core.persistence import load_pipeline
+    from genre_gui.resources import DEFAULT_MODEL
 
-    Returns ``(pipeline, is_default)``.
-    """
-    if DEFAULT_MODEL.exists():
-        from genre_gui.core.persistence import load_pipeline
-
-        return load_pipeline(DEFAULT_MODEL), True
-    from genre_gui.core.datasets import load_feature_csv
-    from genre_gui.core.models import SoftmaxRegression
-    from genre_gui.core.pipeline import Pipeline
-
-    try:
-        from genre_gui.core.preprocessing import StandardScaler
-    except ImportError:  # the core scaler is not there yet: scikit-learn's has the same contract
-        from sklearn.preprocessing import StandardScaler
-    ds = load_feature_csv(BUNDLED_CSV)
-    scaler = StandardScaler().fit(ds.X)
-    model = SoftmaxRegression(random_state=0).fit(scaler.transform(ds.X), ds.y)
-    return Pipeline(ds.feature_set, scaler, model, model.classes_), False
+    return load_pipeline(DEFAULT_MODEL), True
 
 
 @pytest.fixture(scope="session")
