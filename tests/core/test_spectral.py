@@ -135,3 +135,27 @@ def test_frame_spectrum_db_scale_and_silence():
     assert np.all(silent == -100.0)
     with pytest.raises(ValueError):
         sp.frame_spectrum_db(np.zeros(n), np.ones(n - 1))
+
+
+@pytest.mark.parametrize("n", [2, 3, 512, 1000, 2048, 4096, 8192])
+def test_hann_is_scipys_bit_for_bit(n):
+    import scipy.signal
+
+    from genre_gui.core.spectral import get_window
+
+    assert np.array_equal(get_window("hann", n), scipy.signal.get_window("hann", n, fftbins=True))
+
+
+def test_feature_extraction_and_the_network_import_no_scipy_signal():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np\n"
+            "from genre_gui.core.features import get_feature_set\n"
+            "from genre_gui.core.embedding import get_network, log_mel, patches\n"
+            "y = np.random.default_rng(0).normal(0, 0.1, 48000).astype(np.float32)\n"
+            "get_feature_set('gtzan57').extract(y, 22050); get_feature_set('mfcc13').extract(y, 22050)\n"
+            "get_network().forward(patches(log_mel(y))[0])\n"
+            "print('scipy.signal' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
