@@ -113,6 +113,15 @@ def main(argv: list[str]) -> int:
             print(f"screenshots: could not write {path}", file=sys.stderr)
             return 1
         print(f"screenshots: {path} ({pix.width()}x{pix.height()})")
+    table = w.library_panel.predictions
+    if table.rowCount() > 4:  # the spoken sentence: "not music", with its timeline
+        w.raise_panel("library")
+        table.selectRow(table.rowCount() - 1)
+        table.scrollToBottom()
+        settle(0.6)
+        path = out / "library_not_music.png"
+        w.docks["library"].grab().save(str(path))
+        print(f"screenshots: {path}")
     pipeline = w.state.pipeline
     w.close()
     # the live panel's own shots (a file playing; the microphone fed by PulseAudio's sine source)

@@ -38,6 +38,7 @@ class FilePrediction:
     window_seconds: float = 0.0
     envelope: np.ndarray | None = field(default=None, repr=False)
     duration: float = 0.0
+    confidence: float = 0.0  # the number in ``answer``: the genre's share of the genres, or P(not music)
 
 
 def envelope(y: np.ndarray, points: int = ENVELOPE_POINTS) -> np.ndarray:
@@ -92,4 +93,6 @@ class PredictionWorker(Worker):
             unsure=result.unsure, tags=tuple(result.sounds_like(5)),
             classes=tuple(str(c) for c in result.classes),
             timeline=result.segment_probabilities, starts=result.segment_starts,
-            window_seconds=result.segment_seconds, envelope=envelope(y), duration=y.shape[0] / rate)
+            window_seconds=result.segment_seconds, envelope=envelope(y), duration=y.shape[0] / rate,
+            confidence=result.probabilities[result.classes.index(result.label)] if result.not_music
+            else result.genre_ranking()[0][1])

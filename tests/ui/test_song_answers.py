@@ -4,6 +4,7 @@ the bundled gtzan57 table model can be picked instead from the File menu."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import numpy as np
@@ -36,6 +37,9 @@ def test_songs_and_speech_get_answers_tags_and_a_timeline(window, qtbot, gtzan_c
     reggae, speech = preds
     table = w.library_panel.predictions
     assert [table.item(r, 1).text() for r in range(2)] == [reggae.answer, speech.answer]
+    # the confidence column states the answer's own number ("reggae 65 %" -> "65 %")
+    for r, pred in enumerate(preds):
+        assert table.item(r, 2).text() == re.search(r"(\d+ %)", pred.answer).group(1)
     assert reggae.genre == "reggae" and reggae.answer.startswith("reggae ") and not reggae.not_music
     assert speech.not_music and speech.genre == NOT_MUSIC and speech.answer.startswith("not music (")
     # the first row is selected: its tags and its timeline under the waveform

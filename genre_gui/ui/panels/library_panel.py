@@ -39,7 +39,7 @@ class ProbabilityBars(pg.PlotWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setMinimumHeight(100)
+        self.setMinimumHeight(130)
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.getPlotItem().hideButtons()
         self.setLabel("bottom", "probability")
@@ -141,12 +141,13 @@ class LibraryPanel(QWidget):
         self.timeline = GenreTimeline()
         self.timeline.setToolTip("Genre probabilities of every 3-s window, under the song's waveform")
         self.timeline.setVisible(False)  # shown with a song's timeline; an empty panel keeps its space
+        self.timeline.setMaximumHeight(250)  # 11 rows read well at 12 px; the bars need the rest
         pl = QVBoxLayout(self.predictions_box)
         pl.addWidget(self.model_label)
         pl.addWidget(self.predictions, 2)
         pl.addWidget(self.bars, 3)
         pl.addWidget(self.sounds_like)
-        pl.addWidget(self.timeline, 3)
+        pl.addWidget(self.timeline, 2)
         self._predictions: list = []
 
         top = QWidget()
@@ -164,6 +165,7 @@ class LibraryPanel(QWidget):
         split.addWidget(self.predictions_box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.split = split
         lay = QVBoxLayout(self)
         lay.addWidget(split)
 
@@ -225,16 +227,21 @@ class LibraryPanel(QWidget):
         if pred.error:
             row = [name, "— (not classified)", pred.error]
         else:
-            conf = pred.probabilities.get(pred.genre, 0.0)
-            if pred.unsure:  # the top genre is no answer: show no single confidence for it
-                conf = 0.0
-            row = [name, pred.answer or pred.genre, (conf, "—" if pred.unsure else f"{conf:.0%}")]
+            # the number the answer states (a genre's share of the genres, or the "not music" probability);
+            # an unsure answer has no single confidence
+            conf = 0.0 if pred.unsure else (pred.confidence or pred.probabilities.get(pred.genre, 0.0))
+            text = "—" if pred.unsure else f"{100 * conf:.0f} %"
+            row = [name, pred.answer or pred.genre, (conf, text)]
         r = self.predictions.append_row(row)
         self.predictions.item(r, 0).setToolTip(pred.path)
         self.predictions.item(r, 0).setData(Qt.ItemDataRole.UserRole, len(self._predictions) - 1)
         self.predictions.resizeColumnToContents(0)
         if r == 0:
             self.predictions.selectRow(0)
+            # the answers are what the person is looking at now: give them most of the height
+            total = sum(self.split.sizes())
+            if total > 0 and self.split.sizes()[1] < 0.7 * total:
+                self.split.setSizes([int(0.25 * total), total - int(0.25 * total)])
         self._show_selected_prediction()
 
     def _selected_prediction(self):
