@@ -267,9 +267,9 @@ def _run_pool(paths, todo, name, segment_seconds, n_workers, finish, cancelled, 
                                                    cancelled, get_done, total)
         if not broken:
             return
-        if n_results == 0:
-            # the pool never produced anything (it could not start, e.g. an unguarded __main__ in the
-            # caller): compute here instead; nothing points at a bad file
+        if n_results == 0 and not _pool_starts():
+            # no worker ever answered, not even a no-op: the pool cannot start here (e.g. an unguarded
+            # __main__ in the caller). Compute in this process; nothing points at a bad file.
             log.warning("feature worker processes failed to start; extracting in this process")
             queue.extend(in_flight)
             for i in reversed(queue):
@@ -277,13 +277,30 @@ def _run_pool(paths, todo, name, segment_seconds, n_workers, finish, cancelled, 
                     raise ExtractionCancelled(get_done(), total)
                 finish(i, *_worker(paths[i], name, segment_seconds))
             return
-        for i in in_flight:  # one of these crashed its worker; which one is unknowable
+        # A dying worker breaks the whole pool and fails every file in flight, so the culprit is one of
+        # them: retry each alone, in a pool of its own, and fail only a file that kills its worker.
+        for i in in_flight:
+            if len(in_flight) > 1:
+                alone, got, _ = _pool_round(paths, [i], name, segment_seconds, 1, finish, cancelled,
+                                            get_done, total)
+                if not alone or got:
+                    continue
             finish(i, False, f"{paths[i]}: the worker process died while reading it (crash or out of memory)")
         restarts += 1
         if restarts > 3:  # a pool that keeps dying: report the rest rather than loop forever
             for i in reversed(queue):
                 finish(i, False, f"{paths[i]}: not processed (worker processes kept crashing)")
             return
+
+
+def _pool_starts() -> bool:
+    """Whether a worker process can start here and answer a no-op."""
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context(),
+                                 initializer=lower_process_priority) as ex:
+            return ex.submit(os.getpid).result(timeout=120) > 0
+    except (BrokenProcessPool, RuntimeError, OSError, TimeoutError):
+        return False
 
 
 def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelled, get_done, total):

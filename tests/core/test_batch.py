@@ -213,36 +213,22 @@ def test_pool_that_cannot_start_falls_back_to_this_process(clips, direct_mfcc, m
     assert "extracting in this process" in caplog.text
 
 
-def test_a_crashing_worker_fails_only_the_files_in_flight(clips, direct_mfcc, monkeypatch):
-    from concurrent.futures import Future
-    from concurrent.futures.process import BrokenProcessPool
+def test_a_worker_that_really_dies_fails_only_its_file(clips, direct_mfcc, monkeypatch, tmp_path):
+    """A real pool whose worker process exits on one file: a broken pool fails every future in flight,
+    so the innocent ones are retried alone and only the file that kills its worker is reported."""
+    import shutil
 
-    crash_on = clips[1]
-    pools = []
+    from tests.core import crash_worker
 
-    class CrashingPool(_BrokenAtStart):
-        def __init__(self, *a, **k):
-            pools.append(self)
-            self.broken = False
-
-        def submit(self, fn, path, *args):
-            fut = Future()
-            if self.broken:
-                raise BrokenProcessPool("pool is broken")
-            if path == crash_on:
-                self.broken = True
-                fut.set_exception(BrokenProcessPool("a worker died"))
-            else:
-                fut.set_result(fn(path, *args))
-            return fut
-
-    monkeypatch.setattr(batch, "ProcessPoolExecutor", CrashingPool)
-    X, ok, failures = extract_batch(clips, "mfcc13", n_jobs=2)
-    assert [p for p, _ in failures] == [crash_on]
-    assert "worker process died" in failures[0][1]
-    assert ok == [p for p in clips if p != crash_on]
-    np.testing.assert_array_equal(X, direct_mfcc[[0, 2, 3]])
-    assert len(pools) == 2  # a fresh pool took over the remaining files
+    crash = tmp_path / "crash_me.flac"
+    shutil.copy(clips[0], crash)
+    monkeypatch.setattr(batch, "lower_process_priority", crash_worker.install)
+    paths = [clips[0], clips[1], str(crash), clips[2], clips[3]]
+    X, ok, failures = extract_batch(paths, "mfcc13", n_jobs=2)
+    assert [p for p, _ in failures] == [str(crash)]
+    assert "worker process died" in failures[0][1] and str(crash) in failures[0][1]
+    assert ok == clips
+    np.testing.assert_array_equal(X, direct_mfcc)
 
 
 def test_pool_workers_run_single_threaded_blas():

@@ -63,7 +63,25 @@ def test_blocks_respect_the_memory_budget_and_change_nothing(monkeypatch):
     small = KNeighborsClassifier(5, weights="distance", chunk_mb=1.0).fit(X, y).predict_proba(Q)
     np.testing.assert_array_equal(small, whole)
     assert len(shapes) > 1
-    assert max(r * c for r, c in shapes) * knn_module._BYTES_PER_PAIR <= 1e6
+
+
+def test_working_memory_follows_chunk_mb():
+    """Measured with tracemalloc, not computed from the code's own bytes-per-pair constant."""
+    import tracemalloc
+
+    rng = np.random.default_rng(6)
+    X, Q = rng.normal(size=(5000, 8)), rng.normal(size=(700, 8))
+    y = rng.integers(0, 5, 5000)
+    peaks = {}
+    for mb in (1.0, 256.0):
+        model = KNeighborsClassifier(5, weights="distance", chunk_mb=mb).fit(X, y)
+        tracemalloc.start()
+        model.predict_proba(Q)
+        peaks[mb] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    # measured 1.4 MB with a 1 MB budget (the budget covers the blocks, not the 0.3 MB of answers) and
+    # 40 MB when the whole 700 x 5000 problem fits in one block
+    assert peaks[1.0] < 2.0 and peaks[256.0] > 10 * peaks[1.0]
 
 
 def test_distance_weights_exact_match_takes_the_vote():
