@@ -33,6 +33,8 @@ class FakeStream:
     def __init__(self, owner: FakeSoundDevice, kind: str, **kwargs) -> None:
         if owner.open_error:
             raise PortAudioError(owner.open_error)
+        if kwargs.get("samplerate") in owner.refused_rates:  # as a device with a few native rates
+            raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
         self.owner = owner
         self.kind = kind
         self.kwargs = kwargs
@@ -127,6 +129,8 @@ class FakeSoundDevice:
         self.devices = devices if devices is not None else [device("Fake mic"), device("Fake out", inputs=0)]
         self.default = SimpleNamespace(device=[default, default])
         self.open_error: str | None = None
+        #: rates a stream refuses to open at (the others open): how real devices say no
+        self.refused_rates: set[int] = set()
         self.start_error: str | None = None
         self.streams: list[FakeStream] = []
         self._lib = _Lib(self)

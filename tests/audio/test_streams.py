@@ -153,6 +153,24 @@ def test_player_lost_mid_stream(fake_sd):
     assert player.state == "stopped"
 
 
+def test_a_device_refusing_the_files_rate_plays_it_resampled_to_48k(fake_sd):
+    from scipy.signal import resample_poly
+
+    player, y = make_player(fake_sd)  # 1.25 s at 8 kHz
+    player.seek(0.5)
+    fake_sd.refused_rates = {8000}
+    player.play()
+    stream = fake_sd.last_stream
+    assert stream.kind == "output" and stream.samplerate == 48000 and player.samplerate == 48000
+    assert player.samples.shape == (60_000,) and player.position_seconds == pytest.approx(0.5, abs=1e-3)
+    # what reaches the device is the ramp from 0.5 s on, resampled (soxr vs SciPy's polyphase filter:
+    # they differ only near the ramp's jumps)
+    played = stream.feed(4800)
+    ref = resample_poly(y.astype(np.float64), 6, 1)[24_000:28_800]
+    assert np.median(np.abs(played - ref)) < 0.01
+    assert len(fake_sd.streams) == 1  # the refused open made no stream
+
+
 def test_player_open_failure_falls_back_to_48k_then_reports(fake_sd):
     player, _ = make_player(fake_sd)
     fake_sd.open_error = "Invalid sample rate"
