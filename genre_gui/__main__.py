@@ -41,11 +41,15 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     shown_ms = 1000 * (time.perf_counter() - _T0)
     logging.getLogger("genre_gui").info("window shown %.0f ms after start", shown_ms)
+    answers: list = []
     if args.smoke:
-        # quit once the startup data is in (or after 20 s at most): --smoke exercises the real start
+        # quit once the startup data is in and any given songs are classified (or after 20 s at most):
+        # --smoke exercises the real start, and with a song the default model's network end to end
+        window.jobs.prediction_finished.connect(lambda batch: answers.extend(batch.predictions))
+
         def check() -> None:
             if (window.state.dataset is not None and window.state.pipeline is not None
-                    and not window.jobs.dataset_running):
+                    and not window.jobs.dataset_running and len(answers) >= len(files)):
                 window.close()
                 app.quit()
 
@@ -60,6 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke and window.state.pipeline is None:
         print("smoke: the default model did not load", file=sys.stderr)
         return 1
+    if args.smoke and files:
+        if len(answers) < len(files):
+            print("smoke: the songs were not classified in time", file=sys.stderr)
+            return 1
+        for a in answers:
+            print(f"smoke: {a.path}: {a.error or a.answer}")
+        if any(a.error for a in answers):
+            return 1
     return code
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import os
+import struct
 import subprocess
 import sys
+import tempfile
 import tomllib
+import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,7 +22,17 @@ def main() -> int:
         print(f"smoke_test: {exe} not found; run 'make bundle'", file=sys.stderr)
         return 1
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    checks = [([str(exe), "--smoke"], None), ([str(exe), "--version"], version)]
+    # a steady 440 Hz tone: the frozen app must find the network's weights, resample with soxr and say
+    # "not music", which exercises the default model end to end inside the bundle
+    tone = Path(tempfile.mkdtemp(prefix="genre_gui_smoke_")) / "tone.wav"
+    with wave.open(str(tone), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 44100)))
+                               for i in range(4 * 44100)))
+    checks = [([str(exe), "--smoke"], None), ([str(exe), "--version"], version),
+              ([str(exe), "--smoke", str(tone)], "not music")]
     for cmd, expect in checks:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         out = proc.stdout + proc.stderr
