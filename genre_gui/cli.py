@@ -653,17 +653,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be at least 1")
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at exit (exit 120 and a message)
+        return code
     except GenreGuiError as exc:
         _eprint(f"genre-gui-cli: error: {' '.join(str(exc).split())}")
         return 2
     except KeyboardInterrupt:
         _eprint("genre-gui-cli: interrupted")
         return 130
-    except BrokenPipeError:  # e.g. piped into head
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
+    except BrokenPipeError:  # e.g. piped into head: the reader has all it wanted
+        try:  # point fd 1 at /dev/null, so the interpreter's own flush at exit has nowhere to fail
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
             pass
         return 0
 

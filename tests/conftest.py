@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("GENRE_GUI_SHARED_DATA", ROOT.parent / "shared" / "data"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
 def require_shared(*parts: str) -> Path:
@@ -43,3 +50,68 @@ def gtzan_clip_paths(gtzan_clips_dir: Path) -> list[Path]:
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
     return require_shared("mnist")
+
+
+# -- permission checks as root: run the loader as the user nobody ------------------------------------
+_CALL_AS_NOBODY = """
+import importlib, json, os, sys
+module, _, name = sys.argv[1].partition(":")
+path = sys.argv[2]
+out = {"uid": os.geteuid(), "readable": os.access(path, os.R_OK), "type": None, "message": ""}
+try:
+    getattr(importlib.import_module(module), name)(path, **json.loads(sys.argv[3]))
+except Exception as exc:
+    out.update(type=type(exc).__name__, message=str(exc))
+print(json.dumps(out))
+"""
+
+
+class Unprivileged:
+    """A folder every user can enter, and ``call`` to run a loader on a file in it as the user nobody.
+
+    chmod 000 stops nothing when the tests run as root (as CI does): the permission checks are then
+    exercised in a subprocess that dropped to nobody (``setpriv``, else ``runuser``). The subprocess
+    imports ``genre_gui`` from this tree.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @staticmethod
+    def _drop() -> list[str]:
+        import pwd
+
+        nobody = pwd.getpwnam("nobody")
+        if shutil.which("setpriv"):
+            return ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+        if shutil.which("runuser"):
+            return ["runuser", "-u", "nobody", "--"]
+        pytest.fail("running as root without setpriv or runuser: cannot test file permissions")
+
+    def call(self, func: str, path: os.PathLike | str, **kwargs) -> SimpleNamespace:
+        """Run ``func(path, **kwargs)`` (``"module:name"``) as nobody.
+
+        Returns ``uid``, ``readable`` (``os.access(path, R_OK)`` for nobody), and the exception raised:
+        ``type`` (class name, or None when nothing was raised) and ``message``.
+        """
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
+                                                                        os.environ.get("PYTHONPATH")])))
+        cmd = [*(self._drop() if IS_ROOT else []), sys.executable, "-c", _CALL_AS_NOBODY, func,
+               os.fspath(path), json.dumps(kwargs)]
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=self.folder, env=env)
+        assert run.returncode == 0 and run.stdout.strip(), f"the unprivileged run failed:\n{run.stderr}"
+        out = SimpleNamespace(**json.loads(run.stdout.strip().splitlines()[-1]))
+        assert out.uid != 0, "the subprocess still runs as root"
+        return out
+
+
+@pytest.fixture
+def unprivileged():
+    """:class:`Unprivileged` on a fresh folder (mode 0755 under the system temp folder; pytest's own
+    ``tmp_path`` sits in a 0700 folder of root's that the user nobody cannot enter)."""
+    folder = Path(tempfile.mkdtemp(prefix="genre_gui_nobody_"))
+    folder.chmod(0o755)
+    try:
+        yield Unprivileged(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

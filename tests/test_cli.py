@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
+import re
 import subprocess
 import sys
 
@@ -49,7 +51,17 @@ def test_compare_prints_table_and_matrices(compare_run):
         assert any(line.startswith(name) and "±" in line for line in text.splitlines()), text
         assert f"{name}: confusion matrix" in text
     assert "blues" in text and "rock" in text
-    assert "%" in out.stderr or out.stderr == "" or "fold" in out.stderr  # progress goes to stderr only
+    # stderr (not a terminal here) holds the progress lines and nothing else: a line per 10 % of each
+    # model's cross-validation, in order, each model reaching 1000/1000 (100%); no warning, no result
+    progress = [re.fullmatch(r"(\w+) *: (\d+)/1000 \((\d+)%\)", line) for line in out.stderr.splitlines()]
+    assert progress and all(progress), out.stderr
+    assert [name for name, _ in itertools.groupby(m[1] for m in progress)] == [
+        "softmax", "ovr_logistic", "knn"], out.stderr
+    for name in ("softmax", "ovr_logistic", "knn"):
+        steps = [(int(m[2]), int(m[3])) for m in progress if m[1] == name]
+        pcts = [pct for _, pct in steps]
+        assert pcts in (list(range(0, 101, 10)), list(range(10, 101, 10))), (name, out.stderr)
+        assert all(done == 10 * pct for done, pct in steps), (name, out.stderr)
 
 
 def test_compare_json_and_csv_agree(compare_run, gtzan_csv):

@@ -82,8 +82,8 @@ def load_audio(
         raise AudioError(f"{p}: the file has no audio frames")
     if max_seconds is not None and info.samplerate > 0 and info.frames > max_seconds * info.samplerate:
         raise AudioError(
-            f"{p}: too long ({info.frames / info.samplerate / 60:.1f} min); "
-            f"the limit is {max_seconds / 60:.0f} min"
+            f"{p}: too long ({_minutes_seconds(info.frames / info.samplerate)}); "
+            f"the limit is {_minutes_seconds(max_seconds)}"
         )
     if info.samplerate > MAX_SAMPLE_RATE:
         raise AudioError(f"{p}: unsupported sample rate {info.samplerate} Hz (at most {MAX_SAMPLE_RATE} Hz)")
@@ -144,6 +144,12 @@ def _read_mono(p: Path, frames: int) -> tuple[np.ndarray, int]:
                 extra.append(mono[take:])
     y = np.concatenate([out[:n], *extra]) if extra else out[:n]
     return y, file_sr
+
+
+def _minutes_seconds(seconds: float) -> str:
+    """``"20 min 1 s"``, ``"20 min"``: a length one second over a limit must not read as the limit."""
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m} min" + (f" {s} s" if s else "")
 
 
 def resample(y: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:

@@ -237,6 +237,33 @@ def test_non_finite_samples(tmp_path, bad):
     _raises(p, "non-finite")
 
 
+#: the documented limit ("longer than 20 minutes are refused"), pinned here rather than read from the code
+TWENTY_MINUTES = 20 * 60
+
+
+def _silent_wav(path, seconds, sr=8000):
+    """A mono 16-bit WAV of ``seconds`` of near-silence at a low rate (1201 s is 19 MB)."""
+    y = np.zeros(seconds * sr, dtype=np.int16)
+    y[::1000] = 100  # not all zeros
+    sf.write(path, y, sr, subtype="PCM_16")
+    return path
+
+
+def test_one_second_over_twenty_minutes_is_refused(tmp_path):
+    p = _silent_wav(tmp_path / "twenty_min_one_s.wav", TWENTY_MINUTES + 1)
+    assert sf.info(p).frames == 1201 * 8000
+    msg = _raises(p, "too long", "the limit is 20 min")
+    assert msg.startswith(f"{p}: too long"), msg
+
+
+@pytest.mark.parametrize("seconds", [TWENTY_MINUTES - 1, TWENTY_MINUTES])
+def test_up_to_twenty_minutes_loads(tmp_path, seconds):
+    p = _silent_wav(tmp_path / f"{seconds}s.wav", seconds)
+    y = load_audio(p)
+    assert y.dtype == np.float32 and y.shape == (seconds * SR,)
+    assert np.all(np.isfinite(y))
+
+
 def test_too_long_is_refused_without_decoding(tmp_path):
     p = tmp_path / "long.wav"
     sf.write(p, np.zeros(SR * 3), SR, subtype="PCM_16")
@@ -244,15 +271,24 @@ def test_too_long_is_refused_without_decoding(tmp_path):
     assert len(load_audio(p, max_seconds=None)) == 3 * SR
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files regardless of mode")
-def test_unreadable_file(tmp_path):
-    p = tmp_path / "locked.wav"
+def test_unreadable_file(tmp_path, unprivileged):
+    if os.geteuid() != 0:
+        p = tmp_path / "locked.wav"
+        sf.write(p, _tone(), SR)
+        p.chmod(0)
+        try:
+            _raises(p, "permission denied")
+        finally:
+            p.chmod(0o600)
+        return
+    # root reads files regardless of mode: load it as the user nobody, in a subprocess
+    p = unprivileged.folder / "locked.wav"
     sf.write(p, _tone(), SR)
     p.chmod(0)
-    try:
-        _raises(p, "permission denied")
-    finally:
-        p.chmod(0o600)
+    got = unprivileged.call("genre_gui.core.audio_io:load_audio", p)
+    assert not got.readable, "nobody can read the file: the test proves nothing"
+    assert got.type == "AudioError", got
+    assert str(p) in got.message and "permission denied" in got.message, got.message
 
 
 def test_unreadable_file_reported_even_as_root(tmp_path, monkeypatch):

@@ -48,7 +48,9 @@ class Kind:
     reason: str = ""  # regular expression the message must match (case-insensitive)
     named: str | None = None  # file name the message must contain (default: the built path itself)
     note: str = ""  # for "ok" folders/datasets: a regular expression one of Dataset.failures must match
-    needs_non_root: bool = False  # chmod 000 means nothing to root
+    # chmod 000 means nothing to root: as root, the tests load it as the user nobody in a subprocess
+    # (the ``unprivileged`` fixture of tests/conftest.py), from a folder nobody may enter
+    needs_non_root: bool = False
 
     @property
     def bad(self) -> bool:
