@@ -88,6 +88,13 @@ class Unprivileged:
             return ["runuser", "-u", "nobody", "--"]
         pytest.fail("running as root without setpriv or runuser: cannot test file permissions")
 
+    def run_cli(self, *args: str) -> subprocess.CompletedProcess:
+        """``python -m genre_gui.cli ARGS`` as nobody, in this folder; stdout and stderr as text."""
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
+                                                                        os.environ.get("PYTHONPATH")])))
+        cmd = [*(self._drop() if IS_ROOT else []), sys.executable, "-m", "genre_gui.cli", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=self.folder, env=env)
+
     def call(self, func: str, path: os.PathLike | str, **kwargs) -> SimpleNamespace:
         """Run ``func(path, **kwargs)`` (``"module:name"``) as nobody.
 

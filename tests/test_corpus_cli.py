@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from corpus.make_corpus import DEFAULT_MODEL, KINDS, Corpus
+from corpus.make_corpus import DEFAULT_MODEL, KINDS, KINDS_BY_NAME, Corpus, build
 
 from genre_gui import cli
 
@@ -31,12 +31,19 @@ def corpus(tmp_path_factory) -> Corpus:
     return Corpus(tmp_path_factory.mktemp("corpus_cli"))
 
 
-def _skip_if_meaningless(kind) -> None:
+def _bad_audio(kind, corpus, unprivileged) -> str:
+    """The bad file; a permission case goes where the user nobody can reach it (see ``run``)."""
     if kind.needs_non_root and IS_ROOT:
-        pytest.skip("running as root: chmod 000 does not stop root from reading the file")
+        return str(build(kind, unprivileged.folder))
+    return str(corpus.path(kind))
 
 
-def run(argv: list[str], capfd) -> tuple[int, str, str]:
+def run(argv: list[str], capfd, unprivileged=None) -> tuple[int, str, str]:
+    """The CLI in this process; with ``unprivileged`` while root, in a subprocess as the user nobody
+    (chmod 000 stops nothing for root, so a permission case must run as someone it stops)."""
+    if unprivileged is not None and IS_ROOT:
+        done = unprivileged.run_cli(*argv)
+        return done.returncode, done.stdout, done.stderr
     try:
         code = cli.main(argv)
     except SystemExit as exc:
@@ -52,10 +59,10 @@ def one_line(err: str) -> str:
 
 
 @pytest.mark.parametrize("kind", BAD_AUDIO, ids=lambda k: k.name)
-def test_predict_bad_audio_one_error_line_exit_2(kind, corpus, capfd):
-    _skip_if_meaningless(kind)
-    path = str(corpus.path(kind))
-    code, out, err = run(["predict", path, "--model", str(DEFAULT_MODEL)], capfd)
+def test_predict_bad_audio_one_error_line_exit_2(kind, corpus, capfd, unprivileged):
+    path = _bad_audio(kind, corpus, unprivileged)
+    code, out, err = run(["predict", path, "--model", str(DEFAULT_MODEL)], capfd,
+                         unprivileged if kind.needs_non_root else None)
     assert code == 2
     assert out == ""
     line = one_line(err)
@@ -63,11 +70,13 @@ def test_predict_bad_audio_one_error_line_exit_2(kind, corpus, capfd):
 
 
 @pytest.mark.parametrize("kind", BAD_AUDIO, ids=lambda k: k.name)
-def test_predict_bad_audio_json_entry(kind, corpus, capfd):
-    _skip_if_meaningless(kind)
-    path = str(corpus.path(kind))
+def test_predict_bad_audio_json_entry(kind, corpus, capfd, unprivileged):
+    path = _bad_audio(kind, corpus, unprivileged)
     good = str(corpus.path("audio_flac"))
-    code, out, err = run(["predict", good, path, "--json", "--model", str(DEFAULT_MODEL)], capfd)
+    if kind.needs_non_root and IS_ROOT:  # nobody must reach the good file too
+        good = str(build(KINDS_BY_NAME["audio_flac"], unprivileged.folder))
+    code, out, err = run(["predict", good, path, "--json", "--model", str(DEFAULT_MODEL)], capfd,
+                         unprivileged if kind.needs_non_root else None)
     assert code == 2 and err == ""
     entries = json.loads(out)
     assert [e["file"] for e in entries] == [good, path]

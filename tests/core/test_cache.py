@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
 import threading
 
 import numpy as np
-import pytest
 
 from genre_gui.core.cache import FeatureCache, hash_file
 
@@ -90,18 +90,17 @@ def test_foreign_sqlite_file_is_not_reused(tmp_path):
     np.testing.assert_array_equal(cache.get("h", "fs", 1), np.ones(2))
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_folder_degrades_to_no_cache(tmp_path):
-    ro = tmp_path / "ro"
+def test_read_only_folder_degrades_to_no_cache(unprivileged):
+    # as the user nobody (root writes anywhere): the folder is not theirs to write in
+    ro = unprivileged.folder / "ro"
     ro.mkdir()
-    ro.chmod(0o500)
-    try:
-        cache = FeatureCache(ro / "sub" / "c.sqlite")
-        assert not cache.enabled and cache.warnings
-        cache.put("h", "fs", 1, np.ones(2))
-        assert cache.get("h", "fs", 1) is None
-    finally:
-        ro.chmod(0o700)
+    ro.chmod(0o555)
+    got = unprivileged.call("tests.core.cache_probe:open_cache", ro / "sub" / "c.sqlite")
+    assert got.type == "Report", got.message
+    report = json.loads(got.message)
+    assert report == {"enabled": False, "warnings": report["warnings"], "stored": False}
+    assert len(report["warnings"]) == 1 and str(ro / "sub") in report["warnings"][0]
+    assert not (ro / "sub").exists()
 
 
 def test_unusable_location_degrades_to_no_cache(tmp_path):
