@@ -220,7 +220,12 @@ class LinearClassifier(BaseClassifier):
                 val_accs.append(val_acc)
             self._store(W, b, losses, val_losses, val_accs, epochs_done)
 
-            monitored = val_loss if monitor_val else train_loss + 0.5 * self.alpha * float(np.sum(W * W))
+            # the objective itself: one-vs-rest's train_loss is the mean of its K per-class losses, so
+            # its L2 term is the mean of the K columns' too (summed, it outweighed the loss K-fold and
+            # stopped training far from the optimum)
+            per_column = W.shape[1] if self._reports_class_losses else 1
+            penalty = 0.5 * self.alpha * float(np.sum(W * W)) / per_column
+            monitored = val_loss if monitor_val else train_loss + penalty
             stop = False
             if monitored < best - self.tol:
                 best, stall = monitored, 0

@@ -26,13 +26,26 @@ class OneVsRestLogisticRegression(LinearClassifier):
     _reports_class_losses = True
 
     def fit(self, X, y, *, X_val=None, y_val=None, callback=None):
-        self._class_curve: list[np.ndarray] = []
-        super().fit(X, y, X_val=X_val, y_val=y_val, callback=callback)
+        self._curve_buf, self._curve_rows = np.empty((0, 0)), 0
+        try:
+            super().fit(X, y, X_val=X_val, y_val=y_val, callback=callback)
+        finally:
+            if self._curve_rows:
+                self.class_loss_curve_ = self._curve_buf[: self._curve_rows].copy()
+            del self._curve_buf
         return self
 
     def _record_class_losses(self, per_class: np.ndarray) -> None:
-        self._class_curve.append(per_class.copy())
-        self.class_loss_curve_ = np.vstack(self._class_curve)
+        # a buffer that doubles: stacking the whole history every epoch made training quadratic in
+        # the number of epochs (8000 epochs: 18 s instead of 1 s)
+        if self._curve_rows == self._curve_buf.shape[0]:
+            grown = np.empty((max(64, 2 * self._curve_rows), per_class.shape[0]))
+            if self._curve_rows:
+                grown[: self._curve_rows] = self._curve_buf
+            self._curve_buf = grown
+        self._curve_buf[self._curve_rows] = per_class
+        self._curve_rows += 1
+        self.class_loss_curve_ = self._curve_buf[: self._curve_rows]
         self.class_losses_ = per_class.copy()
 
     def _loss_grad(self, X, Y, W, b, need_grad=True):
