@@ -668,15 +668,30 @@ class MainWindow(QMainWindow):
             self.export_report(path)
 
     # -- drag and drop -----------------------------------------------------------------------------
+    @staticmethod
+    def _can_open(mime) -> bool:
+        """Whether a drag carries something the window opens: a folder, a table, a model or dataset
+        archive, IDX files or a song (by name, and one stat for folders)."""
+        for url in mime.urls() if mime.hasUrls() else ():
+            if not url.isLocalFile():
+                continue
+            path = url.toLocalFile()
+            name = os.path.basename(path.rstrip("/")).lower()
+            if name.endswith((".csv", ".npz", *_audio_extensions())) or "idx" in name or os.path.isdir(path):
+                return True
+        return False
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
+        if self._can_open(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if event.mimeData().hasUrls():
+        if self._can_open(event.mimeData()):
             event.acceptProposedAction()
+        else:
+            event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
