@@ -76,7 +76,9 @@ def test_compare_json_and_csv_agree(compare_run, gtzan_csv):
         conf = np.array(m["confusion"])
         assert conf.shape == (10, 10) and conf.sum() == 1000
         assert conf.trace() / 1000 == pytest.approx(m["oof_accuracy"])
-        assert 0.5 < m["accuracy_mean"] < 0.95  # far above the 10 % of chance on real data
+        # measured (10-fold stratified, seed 0): softmax 71.9 %, one-vs-rest 70.7 %, k-NN 69.1 %
+        assert m["accuracy_mean"] > {"softmax": 0.69, "ovr_logistic": 0.68, "knn": 0.66}[m["model"]]
+        assert m["accuracy_mean"] < 0.95
 
 
 def test_compare_knn_matches_scikit_learn_on_the_same_folds(compare_run, gtzan_csv):
@@ -169,7 +171,7 @@ def test_train_default_excludes_reserved_clips(tmp_path, gtzan_csv, capsys):
     reserved = cli.reserved_mask(ds.groups)
     assert reserved.sum() == 131 and ds.groups[reserved].tolist().count("jazz.00054") == 1
     acc = np.mean(pipe.predict_features(ds.X[reserved]) == ds.y[reserved])
-    assert 0.4 < acc < 0.95
+    assert 0.51 < acc < 0.95  # measured 54.2 % (trained with 3-fold selection on the other 869 rows)
 
 
 def test_extract_round_trip(tmp_path, gtzan_clips_dir, capsys):

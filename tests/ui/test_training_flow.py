@@ -44,7 +44,9 @@ def test_holdout_run_streams_curves_in_gui_thread(window, qtbot):
         assert confusion(r, False).sum() == n_test == len(r.y_true)
         rows = confusion(r, True).sum(axis=1)
         assert np.allclose(rows[rows > 0], 1.0)
-        assert 0.4 < r.accuracy < 0.95 and np.isfinite(r.macro_f1)
+        # measured on this 20 % hold-out: softmax 69.0 %, one-vs-rest 66.5 %, k-NN 64.5 %
+        assert r.accuracy > {"softmax": 0.66, "ovr_logistic": 0.635, "knn": 0.615}[r.model], r.accuracy
+        assert r.accuracy < 0.95 and np.isfinite(r.macro_f1)
     # panels show the run
     assert window.evaluation_panel.model_combo.count() == 3
     assert window.comparison_panel.table.rowCount() == 3
