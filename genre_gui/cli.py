@@ -347,6 +347,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".npz"):
         raise UsageError(f"{out}: the output must end in .csv or .npz")
+    if not Path(args.folder).is_dir():  # before the cache is created: a typo must leave nothing behind
+        raise UsageError(f"{args.folder}: no such folder")
     cache = _open_cache(args)
     bar = ProgressBar("extracting", quiet=args.quiet)
     try:

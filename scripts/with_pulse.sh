@@ -3,11 +3,16 @@
 # microphone (virtmic) that records what is played into vsink. CI has no sound card; this is a real
 # audio server, so the microphone tests exercise real PortAudio streams. The daemon is stopped by PID.
 set -u
+XDG_RUNTIME_DIR=$(mktemp -d); export XDG_RUNTIME_DIR; chmod 700 "$XDG_RUNTIME_DIR"
+# a home of its own: the daemon's cookie (~/.config/pulse), the feature cache and settings written by
+# tests stay in this temp folder, and the daemon and its clients agree on the cookie
+export HOME="$XDG_RUNTIME_DIR/home" XDG_CONFIG_HOME="$XDG_RUNTIME_DIR/home/.config"
+export XDG_CACHE_HOME="$XDG_RUNTIME_DIR/home/.cache" XDG_DATA_HOME="$XDG_RUNTIME_DIR/home/.local/share"
+mkdir -p "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_DATA_HOME"
 if ! command -v pulseaudio >/dev/null 2>&1; then
   echo "with_pulse: pulseaudio not installed; running without a virtual microphone" >&2
-  exec "$@"
+  "$@"; status=$?; rm -rf "$XDG_RUNTIME_DIR"; exit $status
 fi
-XDG_RUNTIME_DIR=$(mktemp -d); export XDG_RUNTIME_DIR; chmod 700 "$XDG_RUNTIME_DIR"
 export PULSE_RUNTIME_PATH="$XDG_RUNTIME_DIR/pulse"
 pulseaudio -n --daemonize=no --exit-idle-time=-1 --system=false --disallow-exit \
   --load=module-native-protocol-unix \

@@ -19,6 +19,19 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def pytest_configure(config) -> None:
+    """Tests never write into the user's home: without scripts/with_pulse.sh (which gives the run a
+    temporary home), point HOME and the XDG folders at a temporary one here, before any test runs."""
+    if Path(os.path.expanduser("~")).resolve().is_relative_to(Path(tempfile.gettempdir()).resolve()):
+        return
+    home = Path(tempfile.mkdtemp(prefix="genre_gui_test_home_"))
+    os.environ["HOME"] = str(home)
+    for var, sub in (("XDG_CONFIG_HOME", ".config"), ("XDG_CACHE_HOME", ".cache"),
+                     ("XDG_DATA_HOME", ".local/share")):
+        (home / sub).mkdir(parents=True)
+        os.environ[var] = str(home / sub)
+
+
 def require_shared(*parts: str) -> Path:
     """Return ``SHARED_DATA/parts``; skip when it is absent, but fail under ``CI=true``."""
     path = SHARED_DATA.joinpath(*parts)
