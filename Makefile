@@ -65,3 +65,13 @@ install-desktop: $(STAMP)
 
 uninstall-desktop:
 	bash packaging/install_desktop.sh --uninstall
+
+# mutation testing of the core with mutmut (docs/mutation.md): too slow for CI, run it before resolving;
+# a part only: make mutation MUTATION_ARGS="spectral embedding"
+.PHONY: mutation
+$(VENV)/.mutation-installed: $(STAMP)
+	$(PY) -m pip install -q -e ".[test,mutation]"
+	touch $@
+
+mutation: $(VENV)/.mutation-installed
+	$(PY) scripts/mutation.py $(MUTATION_ARGS)

@@ -1,0 +1,189 @@
+"""Mutation testing of the NumPy core with mutmut 3: run it, then print the score of each module.
+
+    python scripts/mutation.py                       # every module below, one after the other
+    python scripts/mutation.py spectral embedding    # only these (a quicker run)
+    python scripts/mutation.py --report              # no run: the table of the last results in mutants/
+    python scripts/mutation.py --report --survivors  # ... and the surviving mutants by name
+
+mutmut is configured in pyproject.toml ([tool.mutmut]); docs/mutation.md says what the scores mean and
+explains the surviving mutants. Each module is run as ``mutmut run --max-children N 'genre_gui.core.X.*'``,
+which tests every mutant of that module again (mutmut keeps the results of mutants it was not asked about).
+The first run of a fresh mutants/ folder also runs the selected tests once to record which test covers which
+function. The score is (killed + timeout) / (mutants - skipped), mutmut's own badge formula, over the
+mutants checked so far; "no tests" mutants count against it. Too slow for CI: run it by hand
+(``make mutation``) before resolving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 90.0
+
+# name -> the mutated path (as in [tool.mutmut] only_mutate) and the dotted prefix of its mutants' names
+MODULES: dict[str, str] = {
+    "embedding": "genre_gui/core/embedding",
+    "spectral": "genre_gui/core/spectral.py",
+    "audio_io": "genre_gui/core/audio_io.py",
+    "evaluation": "genre_gui/core/evaluation",
+    "models": "genre_gui/core/models",
+    "features": "genre_gui/core/features",
+}
+
+try:  # the installed mutmut's own exit code -> status table
+    from mutmut.stats import status_by_exit_code
+except ImportError:  # mutmut 3.8's, so that --report works without it
+    status_by_exit_code = {
+        1: "killed", 3: "killed", 0: "survived", 5: "no tests", 2: "check was interrupted by user",
+        None: "not checked", 33: "no tests", 34: "skipped", 35: "suspicious", 36: "timeout",
+        37: "caught by type check", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout",
+        -11: "segfault", -9: "segfault"}
+DETECTED = ("killed", "timeout", "segfault", "caught by type check")
+
+
+def status_of(exit_code: int | None) -> str:
+    status = status_by_exit_code.get(exit_code, "suspicious")
+    return "interrupted" if status == "check was interrupted by user" else status
+
+
+def dotted(path: str) -> str:
+    return path.removesuffix(".py").replace("/", ".")
+
+
+def shared_data() -> Path:
+    """../shared/data beside the project: inside mutants/ the tests' default would miss it."""
+    return (ROOT.parent / "shared" / "data").resolve()
+
+
+def load_results(name: str) -> dict[str, tuple[str, float]]:
+    """mutant name -> (status, seconds its tests took) for one module, from mutmut's .meta files."""
+    target = ROOT / "mutants" / MODULES[name]
+    if target.is_dir():
+        metas = sorted(target.rglob("*.py.meta"))
+    else:
+        metas = [target.with_name(target.name + ".meta")]
+    out: dict[str, tuple[str, float]] = {}
+    for meta in metas:
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        durations = data.get("durations_by_key", {})
+        for key, code in data["exit_code_by_key"].items():
+            out[key] = (status_of(code), float(durations.get(key) or 0.0))
+    return out
+
+
+def summarize(name: str) -> dict[str, float | int | str]:
+    results = load_results(name)
+    counts = Counter(status for status, _ in results.values())
+    total = len(results)
+    detected = sum(counts[status] for status in DETECTED)
+    not_checked = counts["not checked"] + counts["interrupted"]
+    tested = total - counts["skipped"] - not_checked  # an interrupted run scores what it checked
+    score = 100.0 * detected / tested if tested else 0.0
+    if not total:
+        verdict = "not run"
+    elif not_checked:
+        verdict = "incomplete"
+    else:
+        verdict = "ok" if score >= TARGET else f"BELOW {TARGET:.0f} %"
+    return {
+        "module": name, "mutants": total, "killed": counts["killed"], "survived": counts["survived"],
+        "timeout": counts["timeout"] + counts["segfault"], "suspicious": counts["suspicious"],
+        "no tests": counts["no tests"], "not checked": not_checked,
+        "score": score, "verdict": verdict, "test s": sum(seconds for _, seconds in results.values()),
+    }
+
+
+def print_table(names: list[str], wall: dict[str, float]) -> None:
+    cols = ["module", "mutants", "killed", "survived", "timeout", "suspicious", "no tests", "not checked",
+            "score", "target", "test s", "wall s"]
+    rows = []
+    for name in names:
+        s = summarize(name)
+        rows.append([name, *(str(s[c]) for c in cols[1:8]), f"{s['score']:.1f} %", str(s["verdict"]),
+                     f"{s['test s']:.0f}", f"{wall[name]:.0f}" if name in wall else "-"])
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+    line = "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))
+    print(line)
+    print("-" * len(line))
+    for r in rows:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
+    print(f"score = (killed + timeout) / (mutants - skipped); target >= {TARGET:.0f} % per module. "
+          "test s: the seconds the mutants' tests took (summed over workers); wall s: this run.")
+
+
+def print_survivors(names: list[str]) -> None:
+    for name in names:
+        left = {key: st for key, (st, _) in load_results(name).items() if st not in DETECTED}
+        if not left:
+            continue
+        print(f"\n{name}: {len(left)} not killed (see one with `mutmut show NAME`)")
+        for key, status in sorted(left.items()):
+            print(f"  {status:12} {key}")
+
+
+def run_module(name: str, max_children: int) -> float:
+    mutmut = Path(sys.executable).with_name("mutmut")
+    cmd = [str(mutmut), "run", "--max-children", str(max_children), dotted(MODULES[name]) + ".*"]
+    print(f"== {name}: {' '.join(cmd)}", flush=True)
+    start = time.monotonic()
+    done = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, GENRE_GUI_SHARED_DATA=str(shared_data())))
+    elapsed = time.monotonic() - start
+    if done.returncode != 0:
+        sys.exit(f"mutmut run for {name} failed (exit code {done.returncode})")
+    print(f"== {name}: {elapsed:.0f} s", flush=True)
+    return elapsed
+
+
+# -- the pytest plugin mutmut's test runs load (pytest_add_cli_args "-p scripts.mutation" in [tool.mutmut]) --
+def pytest_runtest_setup(item) -> None:
+    """Empty every memo cache (``functools.lru_cache``) of genre_gui's modules before each test.
+
+    mutmut records which tests call each function in one pytest session, and forks the mutant runs from a
+    process that already ran the tests. A function called only inside a cached one (``MusicnnNetwork``
+    through ``get_network``, ``mel_to_hz`` through the mel filterbank) would then be seen by the first
+    test only, and its mutants would run with the cache already filled by the unmutated code.
+    """
+    for name, module in list(sys.modules.items()):
+        if name == "genre_gui" or name.startswith("genre_gui."):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", metavar="MODULE",
+                        help=f"modules to run (default: all): {', '.join(MODULES)}")
+    parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--report", action="store_true", help="no run: print the last results in mutants/")
+    parser.add_argument("--survivors", action="store_true", help="also list the mutants not killed")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.modules) - set(MODULES))
+    if unknown:
+        parser.error(f"unknown module(s) {', '.join(unknown)}: choose from {', '.join(MODULES)}")
+    names = args.modules or list(MODULES)
+    if not shared_data().is_dir():
+        print(f"warning: {shared_data()} is missing: the tests that need it are skipped", file=sys.stderr)
+    wall: dict[str, float] = {}
+    if not args.report:
+        for name in names:
+            wall[name] = run_module(name, args.max_children)
+        print()
+    print_table(names, wall)
+    if args.survivors:
+        print_survivors(names)
+
+
+if __name__ == "__main__":
+    main()
