@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -70,13 +71,19 @@ _CALL_AS_NOBODY = """
 import importlib, json, os, sys
 module, _, name = sys.argv[1].partition(":")
 path = sys.argv[2]
-out = {"uid": os.geteuid(), "readable": os.access(path, os.R_OK), "type": None, "message": ""}
+out = {"uid": os.geteuid(), "readable": os.access(path, os.R_OK), "type": None, "message": "",
+       "bound": not os.access(sys.argv[4], os.R_OK)}
 try:
     getattr(importlib.import_module(module), name)(path, **json.loads(sys.argv[3]))
 except Exception as exc:
     out.update(type=type(exc).__name__, message=str(exc))
 print(json.dumps(out))
 """
+
+
+def _env() -> dict[str, str]:
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    return dict(os.environ, PYTHONPATH=path)
 
 
 class Unprivileged:
@@ -91,22 +98,37 @@ class Unprivileged:
         self.folder = folder
 
     @staticmethod
-    def _drop() -> list[str]:
+    @functools.cache
+    def _drop() -> tuple[str, ...]:
+        """The command prefix that makes a root process subject to file permissions.
+
+        The user nobody when it can run this interpreter; otherwise (a checkout inside a folder nobody
+        may enter) root without the capabilities that bypass permissions (CAP_DAC_OVERRIDE and
+        CAP_DAC_READ_SEARCH): it owns its files but their mode bits now apply to it as to anyone.
+        """
         import pwd
 
+        if not shutil.which("setpriv"):
+            pytest.fail("running as root without setpriv: cannot test file permissions")
         nobody = pwd.getpwnam("nobody")
-        if shutil.which("setpriv"):
-            return ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
-        if shutil.which("runuser"):
-            return ["runuser", "-u", "nobody", "--"]
-        pytest.fail("running as root without setpriv or runuser: cannot test file permissions")
+        as_nobody = ("setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups")
+        if subprocess.run([*as_nobody, sys.executable, "-c", "import genre_gui"], capture_output=True,
+                          cwd=tempfile.gettempdir(), env=_env(), timeout=120).returncode == 0:
+            return as_nobody
+        return ("setpriv", "--bounding-set=-dac_override,-dac_read_search")
+
+    def _probe(self) -> Path:
+        """A file nobody may read (mode 000): the subprocess proves it is bound by permissions."""
+        probe = self.folder / ".mode000"
+        if not probe.exists():
+            probe.write_text("x")
+            probe.chmod(0)
+        return probe
 
     def run_cli(self, *args: str) -> subprocess.CompletedProcess:
         """``python -m genre_gui.cli ARGS`` as nobody, in this folder; stdout and stderr as text."""
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
-                                                                        os.environ.get("PYTHONPATH")])))
         cmd = [*(self._drop() if IS_ROOT else []), sys.executable, "-m", "genre_gui.cli", *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=self.folder, env=env)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=self.folder, env=_env())
 
     def call(self, func: str, path: os.PathLike | str, **kwargs) -> SimpleNamespace:
         """Run ``func(path, **kwargs)`` (``"module:name"``) as nobody.
@@ -114,14 +136,13 @@ class Unprivileged:
         Returns ``uid``, ``readable`` (``os.access(path, R_OK)`` for nobody), and the exception raised:
         ``type`` (class name, or None when nothing was raised) and ``message``.
         """
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
-                                                                        os.environ.get("PYTHONPATH")])))
+        env = _env()
         cmd = [*(self._drop() if IS_ROOT else []), sys.executable, "-c", _CALL_AS_NOBODY, func,
-               os.fspath(path), json.dumps(kwargs)]
+               os.fspath(path), json.dumps(kwargs), os.fspath(self._probe())]
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=self.folder, env=env)
         assert run.returncode == 0 and run.stdout.strip(), f"the unprivileged run failed:\n{run.stderr}"
         out = SimpleNamespace(**json.loads(run.stdout.strip().splitlines()[-1]))
-        assert out.uid != 0, "the subprocess still runs as root"
+        assert out.bound, "the subprocess still reads files whatever their mode (root's capabilities)"
         return out
 
 
