@@ -47,7 +47,7 @@ BARS = {
     "spectral_bandwidth_var": (0.1, 4e-6),  # measured 0.012, 3.6e-7
     # roll-off is a bin index: where the cumulative energy ties the 85 % threshold to float32 rounding,
     # one frame lands one bin (10.8 Hz) away. 5.3e-6 is exactly one such frame in one clip; the bar
-    # allows ~10 of them, a wrong threshold (0.86) moves hundreds
+    # allows ~10 of them. (Every frame one bin low, an off-by-one, is 6.8e-3; a 0.86 threshold 0.16.)
     "rolloff_mean": (0.05, 6e-5),  # measured 0.0048, 5.3e-6
     "rolloff_var": (0.06, 3e-4),  # measured 0.0056, 2.2e-5
     # integer crossing counts: identical to librosa's, 1e-9 is only float64 rounding room
