@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 90.0
 
-# name -> the mutated path (as in [tool.mutmut] only_mutate) and the dotted prefix of its mutants' names
+# name -> the mutated path (as in [tool.mutmut] only_mutate); its mutants are named after its dotted form
 MODULES: dict[str, str] = {
     "embedding": "genre_gui/core/embedding",
     "spectral": "genre_gui/core/spectral.py",
@@ -89,7 +89,7 @@ def summarize(name: str) -> dict[str, float | int | str]:
     not_checked = counts["not checked"] + counts["interrupted"]
     tested = total - counts["skipped"] - not_checked  # an interrupted run scores what it checked
     score = 100.0 * detected / tested if tested else 0.0
-    if not total:
+    if not tested:
         verdict = "not run"
     elif not_checked:
         verdict = "incomplete"
@@ -109,7 +109,8 @@ def print_table(names: list[str], wall: dict[str, float]) -> None:
     rows = []
     for name in names:
         s = summarize(name)
-        rows.append([name, *(str(s[c]) for c in cols[1:8]), f"{s['score']:.1f} %", str(s["verdict"]),
+        score = "-" if s["verdict"] == "not run" else f"{s['score']:.1f} %"
+        rows.append([name, *(str(s[c]) for c in cols[1:8]), score, str(s["verdict"]),
                      f"{s['test s']:.0f}", f"{wall[name]:.0f}" if name in wall else "-"])
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
     line = "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cols, widths)))
@@ -133,6 +134,8 @@ def print_survivors(names: list[str]) -> None:
 
 def run_module(name: str, max_children: int) -> float:
     mutmut = Path(sys.executable).with_name("mutmut")
+    if not mutmut.exists():
+        sys.exit(f"{mutmut} is missing: make mutation installs it (pip install -e '.[test,mutation]')")
     cmd = [str(mutmut), "run", "--max-children", str(max_children), dotted(MODULES[name]) + ".*"]
     print(f"== {name}: {' '.join(cmd)}", flush=True)
     start = time.monotonic()
