@@ -253,7 +253,16 @@ def test_one_second_over_twenty_minutes_is_refused(tmp_path):
     p = _silent_wav(tmp_path / "twenty_min_one_s.wav", TWENTY_MINUTES + 1)
     assert sf.info(p).frames == 1201 * 8000
     msg = _raises(p, "too long", "the limit is 20 min")
-    assert msg.startswith(f"{p}: too long"), msg
+    # "20 min 1 s", not "20.0 min", which reads as the limit itself
+    assert msg == f"{p}: too long (20 min 1 s); the limit is 20 min", msg
+
+
+def test_resampled_length_is_librosas():
+    # soxr alone gives 1451 samples here; librosa (and load_audio) fix it to ceil(2000 * 16000 / 22050)
+    y = np.sin(np.arange(2000) / 7).astype(np.float32)
+    out = resample(y, 22050, 16000)
+    assert out.shape == (1452,) == librosa.resample(y, orig_sr=22050, target_sr=16000).shape
+    np.testing.assert_allclose(out, librosa.resample(y, orig_sr=22050, target_sr=16000), atol=1e-7)
 
 
 @pytest.mark.parametrize("seconds", [TWENTY_MINUTES - 1, TWENTY_MINUTES])

@@ -166,3 +166,39 @@ def test_segment_mode_gives_one_row_per_patch(gtzan_clip_paths):
     mean = rows.mean(axis=0)
     assert mean @ whole / np.linalg.norm(mean) / np.linalg.norm(whole) > 0.98
     assert not np.allclose(rows[0], rows[1])
+
+
+def test_outputs_have_the_promised_types_and_shapes(net):
+    y = np.random.default_rng(1).normal(0, 0.1, 2 * SAMPLE_RATE).astype(np.float32)
+    mel = log_mel(y)
+    assert mel.dtype == np.float32 and mel.shape == (1 + 2 * SAMPLE_RATE // 256, 96)
+    batch, starts = patches(mel)
+    assert batch.dtype == np.float32 and starts.dtype.kind == "i"
+    out = net.forward(batch)
+    for name in ("taggram", "penultimate", "mean_pool", "max_pool"):
+        assert getattr(out, name).dtype == np.float32, name
+    assert out.taggram.shape == (1, 50) and out.penultimate.shape == (1, 200)
+    assert out.mean_pool.shape == out.max_pool.shape == (1, 753)
+    assert out.layers == {}  # only with keep_layers=True
+
+
+def test_patch_boundaries():
+    assert len(patches(np.zeros((373, 96)))[0]) == 1  # 2 x 187 - 1 frames: one whole patch
+    assert list(patches(np.zeros((374, 96)))[1]) == [0, 187]
+    assert patches(np.zeros((1, 96)))[0].shape == (1, PATCH_FRAMES, 96)  # one frame, repeated
+    with pytest.raises(ValueError, match="empty spectrogram"):
+        patches(np.zeros((0, 96)))
+
+
+def test_forward_says_what_shape_it_wanted(net):
+    with pytest.raises(ValueError, match=r"expected patches of shape \(n, frames, 96\), got \(1, 187, 95\)"):
+        net.forward(np.zeros((1, 187, 95)))
+    with pytest.raises(ValueError, match="got \\(0, 187, 96\\)"):
+        net.forward(np.zeros((0, 187, 96)))
+
+
+def test_bad_weights_file_gives_the_reason(tmp_path):
+    bad = tmp_path / "w.npz"
+    np.savez(bad, nothing=np.zeros(3))
+    with pytest.raises(EmbeddingError, match="not a musicnn weights file"):
+        MusicnnNetwork.load(bad)
