@@ -231,16 +231,12 @@ def _report_failures(ds: Any) -> None:
 
 
 def _make_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Any]:
-    from .core.models import MODELS
+    from .core.models import estimator_factory
 
-    cls = MODELS[name]
-    if "random_state" in cls._param_names() and "random_state" not in params:
-        params = {**params, "random_state": seed}  # reproducible runs (and default model) by default
     try:
-        cls(**params)
+        return estimator_factory(name, params, seed)
     except TypeError as exc:
         raise UsageError(f"invalid hyperparameter for {name}: {exc}") from exc
-    return lambda: cls(**params)
 
 
 def _folds(ds: Any, protocol: str, n_folds: int, test_size: float, seed: int) -> list:

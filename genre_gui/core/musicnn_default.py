@@ -20,10 +20,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .models import estimator_factory
 from .pipeline import NOT_MUSIC, Pipeline, genre_ranking
 
 if TYPE_CHECKING:
@@ -59,20 +60,12 @@ def build_training_set(clips_dir: str | os.PathLike, n_jobs: int = 2, progress: 
     return music, other
 
 
-def _factory(name: str, params: dict, seed: int) -> Callable[[], Any]:
-    from .models import MODELS
-
-    cls = MODELS[name]
-    full = {**params, "random_state": seed} if "random_state" in cls._param_names() else dict(params)
-    return lambda: cls(**full)
-
-
 def cross_validated(ds: Dataset, name: str, params: dict, seed: int) -> CVResult:
     """Stratified grouped ``N_FOLDS``-fold CV of one candidate; clips scored by their mean probability."""
     from .evaluation import cross_validate, stratified_group_kfold
 
     folds = stratified_group_kfold(ds.y, ds.groups, N_FOLDS, random_state=seed)
-    return cross_validate(_factory(name, params, seed), ds, folds,
+    return cross_validate(estimator_factory(name, params, seed), ds, folds,
                           scheme=f"stratified grouped {N_FOLDS}-fold (seed {seed})")
 
 
@@ -126,10 +119,8 @@ def learning_curve(music: Dataset, name: str, params: dict, sizes: tuple[int, ..
     from .evaluation import cross_validate
 
     by_genre: dict[str, list[str]] = {}
-    for g, label in zip(music.groups.tolist(), music.y.tolist()):
-        by_genre.setdefault(str(label), [])
-        if g not in by_genre[str(label)]:
-            by_genre[str(label)].append(g)
+    for g, label in dict(zip(music.groups.tolist(), music.y.tolist())).items():  # one entry per clip
+        by_genre.setdefault(str(label), []).append(g)
     out = []
     for size in sizes:
         accs = []
@@ -138,7 +129,7 @@ def learning_curve(music: Dataset, name: str, params: dict, sizes: tuple[int, ..
             train_clips = {c for clips in by_genre.values() for c in rng.permutation(clips)[:size]}
             is_train = np.array([g in train_clips for g in music.groups.tolist()])
             fold = (np.flatnonzero(is_train), np.flatnonzero(~is_train))
-            r = cross_validate(_factory(name, params, rep), music, [fold], scheme="learning curve")
+            r = cross_validate(estimator_factory(name, params, rep), music, [fold], scheme="learning curve")
             accs.append(r.pooled.accuracy)
         out.append({"clips_per_genre": size, "accuracy": float(np.mean(accs)), "std": float(np.std(accs)),
                     "repeats": repeats})
@@ -172,7 +163,7 @@ def train_default(clips_dir: str | os.PathLike, n_jobs: int = 2, progress: Progr
         log(f"  learning curve: {row['clips_per_genre']} clip(s) per genre -> {row['accuracy']:.1%} "
             f"± {row['std']:.1%}")
     scaler = StandardScaler().fit(ds.X)
-    model = _factory(best["model"], best["params"], 0)()
+    model = estimator_factory(best["model"], best["params"], 0)()
     model.fit(scaler.transform(ds.X), ds.y)
     meta = {
         "created_by": "genre-gui-cli train-default",

@@ -16,7 +16,7 @@ from .audio_io import load_audio, resample
 from .errors import FeatureError
 
 __all__ = ["Pipeline", "Prediction", "segment_starts", "DEFAULT_SAMPLE_RATE", "NOT_MUSIC", "genre_ranking",
-           "answer_flags", "headline"]
+           "answer_flags", "headline", "Answer", "answer"]
 
 #: every feature set is computed at this rate (librosa's default, the GTZAN table's rate)
 DEFAULT_SAMPLE_RATE = 22050
@@ -102,6 +102,13 @@ class Prediction:
         """
         return headline(self.probabilities, self.classes, self.not_music, self.unsure)
 
+    @property
+    def confidence(self) -> float:
+        """The number the headline states: P(not music), or the top genre's share of the genres."""
+        if self.not_music:
+            return float(self.probabilities[[str(c) for c in self.classes].index(NOT_MUSIC)])
+        return genre_ranking(self.probabilities, self.classes)[0][1]
+
     def timeline(self) -> list[dict]:
         """One ``{"start", "end", "probabilities"}`` per window (seconds; JSON-ready)."""
         if self.segment_probabilities is None or self.segment_starts is None:
@@ -111,9 +118,12 @@ class Prediction:
                 for t, row in zip(self.segment_starts, self.segment_probabilities)]
 
 
-def genre_ranking(probabilities: np.ndarray, classes: list) -> list[tuple[str, float]]:
-    """Genres with their probabilities renormalised over the genres (``NOT_MUSIC`` left out), best first."""
-    pairs = [(str(c), float(p)) for c, p in zip(classes, probabilities) if str(c) != NOT_MUSIC]
+def genre_ranking(probabilities: np.ndarray, classes: list) -> list[tuple[Any, float]]:
+    """Genres with their probabilities renormalised over the genres (``NOT_MUSIC`` left out), best first.
+
+    Classes keep their type (numbers for MNIST-like tables).
+    """
+    pairs = [(c, float(p)) for c, p in zip(classes, probabilities) if str(c) != NOT_MUSIC]
     total = sum(p for _, p in pairs)
     if total <= 0:
         return [(c, 1.0 / len(pairs)) for c, _ in pairs] if pairs else []
@@ -145,6 +155,41 @@ def headline(probabilities: np.ndarray, classes: list, not_music: bool, unsure: 
         (a, pa), (b, pb) = ranking[:2]
         return f"unsure (top two: {a} {pa:.0%}, {b} {pb:.0%})".replace("%", " %")
     return f"{ranking[0][0]} {ranking[0][1]:.0%}".replace("%", " %")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the app says about probabilities over ``classes``; the one rule the song table, the CLI and
+    the live view share.
+
+    Attributes
+    ----------
+    label : ``NOT_MUSIC`` or the top genre (an unsure answer keeps its top genre as the label)
+    not_music, unsure : bool
+        See :class:`Prediction`.
+    confidence : float
+        The number the headline states: P(not music), or the top genre's share of the genres.
+    headline : str
+        ``"jazz 87 %"``, ``"not music (92 %)"`` or ``"unsure (top two: rock 41 %, metal 35 %)"``.
+    """
+
+    label: Any
+    not_music: bool
+    unsure: bool
+    confidence: float
+    headline: str
+
+
+def answer(probabilities: np.ndarray, classes: list, unsure_below: float = DEFAULT_UNSURE_BELOW) -> Answer:
+    """The :class:`Answer` for probabilities over ``classes`` (summing to 1)."""
+    classes = list(classes)
+    not_music, unsure = answer_flags(probabilities, classes, unsure_below)
+    if not_music:
+        label = next(c for c in classes if str(c) == NOT_MUSIC)
+        confidence = float(probabilities[classes.index(label)])
+    else:
+        label, confidence = genre_ranking(probabilities, classes)[0]
+    return Answer(label, not_music, unsure, confidence, headline(probabilities, classes, not_music, unsure))
 
 
 class Pipeline:
@@ -275,7 +320,7 @@ class Pipeline:
             raise FeatureError("audio contains non-finite samples (NaN or infinity)")
         if not (isinstance(sr, (int, np.integer)) and sr > 0):
             raise FeatureError(f"invalid sample rate {sr!r}")
-        rate = int(getattr(fs, "sample_rate", DEFAULT_SAMPLE_RATE))
+        rate = self.sample_rate
         y = y.astype(np.float64)
         if sr != rate:
             y = resample(y, int(sr), rate)
@@ -297,20 +342,17 @@ class Pipeline:
         P = self.predict_proba_features(np.stack(rows))
         mean = P.mean(axis=0)
         mean /= mean.sum()
-        not_music, unsure = answer_flags(mean, self.classes, self.unsure_below)
-        label = NOT_MUSIC if not_music else genre_ranking(mean, self.classes)[0][0]
-        if label not in self.classes:  # classes may be numbers (MNIST-like tables): keep their type
-            label = self.classes[int(np.argmax(mean))]
+        said = answer(mean, self.classes, self.unsure_below)
         tag_probs = None
         if tags and len(tags) == len(rows):
             names = getattr(fs, "tag_names", ())
             t = np.mean(tags, axis=0)
             if len(names) == len(t) and np.all(np.isfinite(t)):
                 tag_probs = {str(n): float(v) for n, v in sorted(zip(names, t), key=lambda nv: -nv[1])}
-        return Prediction(label=label, probabilities=mean, classes=list(self.classes), n_segments=len(starts),
-                          segment_probabilities=P, segment_starts=starts / rate,
+        return Prediction(label=said.label, probabilities=mean, classes=list(self.classes),
+                          n_segments=len(starts), segment_probabilities=P, segment_starts=starts / rate,
                           segment_seconds=min(window, y.shape[0]) / rate, tags=tag_probs,
-                          not_music=not_music, unsure=unsure)
+                          not_music=said.not_music, unsure=said.unsure)
 
     def predict_file(self, path: str | os.PathLike, segment_seconds: float | None = None) -> Prediction:
         """Load an audio file (any format :func:`load_audio` reads) and classify it.

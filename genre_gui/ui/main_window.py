@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
             self.show_message(self.settings.problem, 10000)
         self._startup_pending = False
         self._closing = False
+        self._drag_accepted = False  # set at drag-enter for the whole drag
         self._initial_paths = list(initial_paths or [])
         QTimer.singleShot(0, self._start_live_import)
         if load_defaults:
@@ -682,13 +683,15 @@ class MainWindow(QMainWindow):
         return False
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._can_open(event.mimeData()):
+        # decided once per drag: move events come with every mouse move, and the answer cannot change
+        self._drag_accepted = self._can_open(event.mimeData())
+        if self._drag_accepted:
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:
-        if self._can_open(event.mimeData()):
+        if self._drag_accepted:
             event.acceptProposedAction()
         else:
             event.ignore()

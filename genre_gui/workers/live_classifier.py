@@ -22,7 +22,7 @@ import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from ..core.errors import GenreGuiError
-from ..core.pipeline import segment_starts
+from ..core.pipeline import DEFAULT_UNSURE_BELOW, answer, segment_starts
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ def _as_prediction_parts(pipeline: Any, proba: np.ndarray) -> tuple[np.ndarray, 
     classes = tuple(str(c) for c in pipeline.classes)
     if len(classes) != p.size:
         raise GenreGuiError(f"the model returned {p.size} probabilities for {len(classes)} classes")
-    return p, classes, classes[int(np.argmax(p))]
+    # the label the song table and the CLI would give ("not music" from half the probability, not argmax)
+    unsure_below = getattr(pipeline, "unsure_below", DEFAULT_UNSURE_BELOW)
+    return p, classes, str(answer(p, list(classes), unsure_below).label)
 
 
 class LiveClassifierWorker(QObject):

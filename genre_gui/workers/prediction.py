@@ -94,5 +94,4 @@ class PredictionWorker(Worker):
             classes=tuple(str(c) for c in result.classes),
             timeline=result.segment_probabilities, starts=result.segment_starts,
             window_seconds=result.segment_seconds, envelope=envelope(y), duration=y.shape[0] / rate,
-            confidence=result.probabilities[result.classes.index(result.label)] if result.not_music
-            else result.genre_ranking()[0][1])
+            confidence=result.confidence)

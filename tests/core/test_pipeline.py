@@ -196,3 +196,17 @@ def test_timeline_rows_give_each_window_its_time_and_probabilities():
     assert pred.timeline() == [{"start": 0.0, "end": 3.0, "probabilities": {"a": 0.9, "b": 0.1}},
                                {"start": 2.5, "end": 5.5, "probabilities": {"a": 0.2, "b": 0.8}}]
     assert Prediction("a", np.array([1.0]), ["a"]).timeline() == []
+
+
+def test_answer_is_the_one_rule_for_labels_numbers_and_words():
+    from genre_gui.core.pipeline import answer
+
+    a = answer(np.array([0.36, 0.49, 0.15]), ["jazz", "not music", "rock"], 0.4)
+    assert (a.label, a.not_music, a.unsure, a.headline) == ("jazz", False, False, "jazz 71 %")
+    assert a.confidence == pytest.approx(0.36 / 0.51)
+    a = answer(np.array([0.3, 0.5, 0.2]), ["jazz", "not music", "rock"], 0.4)
+    assert (a.label, a.confidence, a.headline) == ("not music", 0.5, "not music (50 %)")
+    a = answer(np.array([0.55, 0.0, 0.45]), ["jazz", "not music", "rock"], 0.4)
+    assert a.unsure and a.label == "jazz" and a.headline == "unsure (top two: jazz 55 %, rock 45 %)"
+    a = answer(np.array([0.1, 0.9]), [3, 7], 0.4)  # numeric classes keep their type
+    assert a.label == 7 and a.headline == "7 90 %"

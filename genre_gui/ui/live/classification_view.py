@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...core.pipeline import DEFAULT_UNSURE_BELOW, NOT_MUSIC, answer_flags, genre_ranking, headline
+from ...core.pipeline import DEFAULT_UNSURE_BELOW, answer
 
 __all__ = ["ClassificationView", "ExponentialSmoother", "genre_colour"]
 
@@ -148,19 +148,14 @@ class ClassificationView(QWidget):
         layout.addWidget(self.history)
         self.top_label = ""
         self.top_confidence = 0.0
-        #: the model's threshold for "unsure" (set with the model; see core.pipeline.answer_flags)
+        #: the model's threshold for "unsure" (set with the model; see core.pipeline.answer)
         self.unsure_below = DEFAULT_UNSURE_BELOW
 
     def _headline(self, probabilities: np.ndarray, classes: Sequence[str]) -> str:
         """The answer in the words the song table and the CLI use ("not music (97 %)", "unsure ...")."""
-        not_music, unsure = answer_flags(probabilities, list(classes), self.unsure_below)
-        if not_music:
-            self.top_label = NOT_MUSIC
-        elif unsure:
-            self.top_label = "unsure"
-        else:
-            self.top_label = genre_ranking(probabilities, list(classes))[0][0]
-        return headline(probabilities, list(classes), not_music, unsure)
+        said = answer(probabilities, list(classes), self.unsure_below)
+        self.top_label = "unsure" if said.unsure else str(said.label)
+        return said.headline
 
     def show_no_model(self) -> None:
         self.reset()

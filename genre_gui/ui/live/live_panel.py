@@ -550,7 +550,7 @@ class LivePanel(QWidget):
             return
         self.last_clip_prediction = pred
         self.classification.show_clip(pred.probabilities, pred.classes, pred.name, pred.n_segments)
-        self.status_message.emit(f"{pred.name}: {pred.label} ({100 * pred.probabilities.max():.0f}%)")
+        self.status_message.emit(f"{pred.name}: {self.classification.title.text()}")  # the answer in words
 
     def _on_classifier_failed(self, message: str) -> None:
         self.classification.title.setText("—")
