@@ -1,4 +1,5 @@
-"""genre-gui-cli: the headless twin of the GUI (extract, train, evaluate, compare, predict, train-default).
+"""genre-gui-cli: the headless twin of the GUI (extract, train, evaluate, compare, learning-curve, predict,
+train-default).
 
 It calls exactly the core functions the GUI's workers call (``datasets.load_dataset``,
 ``evaluation.cross_validate`` with the same fold builders, ``persistence.save_pipeline`` /
@@ -101,10 +102,13 @@ def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None
 
 
 def _add_protocol_args(p: argparse.ArgumentParser, default_protocol: str = "stratified") -> None:
-    p.add_argument("--protocol", choices=("stratified", "blocked", "holdout"), default=default_protocol,
-                   help="stratified grouped k-fold, blocked k-fold (GTZAN ids: an artist filter) "
-                        "or hold-out")
+    p.add_argument("--protocol", choices=("stratified", "blocked", "holdout", "fault-filtered"),
+                   default=default_protocol,
+                   help="stratified grouped k-fold, blocked k-fold (GTZAN ids: an artist filter), hold-out, "
+                        "or the fault-filtered GTZAN split (GTZAN ids: train + validation vs test)")
     p.add_argument("--folds", type=int, default=10, metavar="N", help="number of folds (k-fold protocols)")
+    p.add_argument("--repeats", type=int, default=1, metavar="R",
+                   help="repeat k-fold R times with other splits (the same for every model)")
     p.add_argument("--test-size", type=float, default=0.2, metavar="F", help="hold-out test fraction")
     p.add_argument("--seed", type=int, default=0, help="random seed for splits and models")
 
@@ -168,6 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write results as JSON (to stdout when no PATH)")
     p.add_argument("--csv", nargs="?", const="-", default=None, metavar="PATH",
                    help="write the comparison table as CSV (to stdout when no PATH)")
+
+    p = sub.add_parser("learning-curve", parents=[common],
+                       help="accuracy against training clips per class, for each model")
+    _add_dataset_args(p)
+    p.add_argument("--models", default=",".join(MODEL_NAMES), metavar="LIST",
+                   help="comma-separated subset of " + ", ".join(MODEL_NAMES))
+    p.add_argument("--sizes", default=None, metavar="LIST",
+                   help="training clips per class, e.g. 1,2,5,10 (default: 1, 2, 3, 5, 10, ... below the "
+                        "smallest class)")
+    p.add_argument("--repeats", type=int, default=5, metavar="R", help="random draws per size")
+    p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
+                   help="write the curves as JSON (to stdout when no PATH)")
 
     p = sub.add_parser("predict", parents=[common], help="classify audio files with a saved model")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -239,26 +255,29 @@ def _make_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Any]:
         raise UsageError(f"invalid hyperparameter for {name}: {exc}") from exc
 
 
-def _folds(ds: Any, protocol: str, n_folds: int, test_size: float, seed: int) -> list:
-    from .core import evaluation as ev
+def _protocol(args: argparse.Namespace) -> Any:
+    """The experiment protocol the options describe (usage errors name the option)."""
+    from .core.experiment import Protocol
 
-    if protocol == "holdout":
-        if not 0 < test_size < 1:
+    if args.protocol == "holdout":
+        if not 0 < args.test_size < 1:
             raise UsageError("--test-size must be between 0 and 1")
-        return [tuple(ev.holdout_split(ds.y, ds.groups, test_size=test_size, random_state=seed))]
-    if n_folds < 2:
+        return Protocol("holdout", test_percent=100.0 * args.test_size, random_state=args.seed)
+    if args.protocol == "fault-filtered":
+        return Protocol("fault-filtered", random_state=args.seed)
+    if args.folds < 2:
         raise UsageError("--folds must be at least 2")
-    if protocol == "blocked":
-        return ev.blocked_kfold(ds.groups, ds.y, n_folds)
-    return ev.stratified_group_kfold(ds.y, ds.groups, n_folds, random_state=seed)
+    if args.repeats < 1:
+        raise UsageError("--repeats must be at least 1")
+    return Protocol("kfold", n_splits=args.folds, fold_kind=args.protocol, repeats=args.repeats,
+                    random_state=args.seed)
 
 
-def _describe(protocol: str, n_folds: int, test_size: float) -> str:
-    if protocol == "holdout":
-        return f"hold-out ({test_size:.0%} of clips for testing, grouped by clip)"
-    what = ("blocked (contiguous clip numbers per genre)" if protocol == "blocked"
-            else "stratified, grouped by clip")
-    return f"{n_folds}-fold {what}"
+def _splits(ds: Any, protocol: Any) -> list:
+    try:
+        return protocol.splits(ds)
+    except ValueError as exc:  # e.g. blocked folds or the fault-filtered split on ids that are not GTZAN's
+        raise UsageError(f"{protocol.describe()}: {exc}") from exc
 
 
 def _cv_callback(bar: ProgressBar) -> Callable[[Any], None]:
@@ -272,44 +291,21 @@ def _cv_callback(bar: ProgressBar) -> Callable[[Any], None]:
     return cb
 
 
-def run_cv(ds: Any, name: str, params: dict, folds: list, scheme: str, quiet: bool, seed: int = 0,
-           scaler_params: dict | None = None) -> dict:
-    """Cross-validate one model with ``evaluation.cross_validate``; return plain results (JSON-ready)."""
-    from .core.evaluation import cross_validate
-    from .core.preprocessing import StandardScaler
+def run_cv(ds: Any, name: str, params: dict, protocol: Any, splits: list, quiet: bool,
+           scaler_params: dict | None = None) -> Any:
+    """Score one model under ``protocol`` (``core.experiment.evaluate_model``, no final fit)."""
+    from .core.experiment import ModelSpec, evaluate_model
 
-    make = _make_factory(name, params, seed)
+    _make_factory(name, params, protocol.random_state)  # an unknown hyperparameter is a usage error
     bar = ProgressBar(f"{name:<12}", quiet=quiet)
-    t0 = time.perf_counter()
     try:
-        cv = cross_validate(make, ds, folds, callback=_cv_callback(bar), scheme=scheme,
-                            scale=lambda: StandardScaler(**(scaler_params or {})),
-                            progress=lambda d, t, m: bar(int(1000 * d / max(1, t)), 1000, m))
+        return evaluate_model(ModelSpec(name, dict(params)), ds, protocol, splits=splits,
+                              callback=_cv_callback(bar), scaler_params=scaler_params, fit_final=False,
+                              monitor=False, progress=lambda d, t, m: bar(int(1000 * d / max(1, t)), 1000, m))
     except ValueError as exc:  # the data was validated on loading: this is a bad hyperparameter value
         raise UsageError(f"{name}: {exc}") from exc
     finally:
         bar.close()
-    seconds = time.perf_counter() - t0
-    if not cv.folds or cv.pooled is None:
-        raise UsageError(f"{name}: no fold could be evaluated")
-    fold_acc = [float(f.evaluation.accuracy) for f in cv.folds]
-    pooled = cv.pooled
-    return {
-        "model": name,
-        "params": {k: _plain(v) for k, v in cv.params.items()},
-        "scheme": cv.scheme,
-        "accuracy_mean": float(cv.mean["accuracy"]),
-        "accuracy_std": float(cv.std["accuracy"]),
-        "fold_accuracies": fold_acc,
-        "macro_f1": float(cv.mean.get("macro_f1", pooled.macro_f1)),
-        "log_loss": None if pooled.log_loss is None else float(cv.mean.get("log_loss", pooled.log_loss)),
-        "oof_accuracy": float(pooled.accuracy),
-        "classes": [_plain(c) for c in cv.classes],
-        "confusion": np.asarray(pooled.confusion).astype(int).tolist(),
-        "n_evaluated": int(pooled.n_samples),
-        "clips_aggregated": bool(cv.aggregated),
-        "seconds": round(seconds, 3),
-    }
 
 
 def _plain(v: Any) -> Any:
@@ -318,17 +314,16 @@ def _plain(v: Any) -> Any:
 
 def _fit_pipeline(ds: Any, name: str, params: dict, metadata: dict, quiet: bool, seed: int = 0,
                   scaler_params: dict | None = None) -> Any:
+    from .core.experiment import ModelSpec, fit_on_all
     from .core.pipeline import Pipeline
-    from .core.preprocessing import StandardScaler
 
-    make = _make_factory(name, params, seed)
+    _make_factory(name, params, seed)  # an unknown hyperparameter is a usage error
     bar = ProgressBar(f"training {name}", quiet=quiet)
-    scaler = StandardScaler(**(scaler_params or {})).fit(ds.X)
-    model = make()
     try:
-        model.fit(scaler.transform(ds.X), ds.y,
-                  callback=lambda e: bar(e.epoch, max(1, e.n_epochs), "" if e.train_loss is None
-                                         else f"loss {e.train_loss:.4f}"))
+        scaler, model = fit_on_all(
+            ModelSpec(name, dict(params)), ds, seed, scaler_params=scaler_params,
+            callback=lambda e: bar(e.epoch, max(1, e.n_epochs), "" if e.train_loss is None
+                                   else f"loss {e.train_loss:.4f}"))
     except ValueError as exc:
         raise UsageError(f"{name}: {exc}") from exc
     finally:
@@ -379,11 +374,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    protocol = _protocol(args)
     ds = _load(args, args.quiet)
-    folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
-    scheme = _describe(args.protocol, args.folds, args.test_size)
-    r = run_cv(ds, args.model, dict(args.params), folds, scheme, args.quiet, args.seed)
-    report = _report(ds, args, [r])
+    result = run_cv(ds, args.model, dict(args.params), protocol, _splits(ds, protocol), args.quiet)
+    report = _report(ds, args, protocol, [result])
+    r = report["models"][0]
     if args.json is not None:
         _write_out(args.json, json.dumps(report, indent=2))
         if args.json == "-":
@@ -395,17 +390,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    names = [n.strip() for n in args.models.split(",") if n.strip()]
-    bad = [n for n in names if n not in MODEL_NAMES]
-    if bad or not names:
-        raise UsageError(
-            f"unknown model(s) {', '.join(bad) or '(none)'}; choose from {', '.join(MODEL_NAMES)}"
-        )
+    names = _model_names(args.models)
+    protocol = _protocol(args)
     ds = _load(args, args.quiet)
-    folds = _folds(ds, args.protocol, args.folds, args.test_size, args.seed)
-    scheme = _describe(args.protocol, args.folds, args.test_size)
-    results = [run_cv(ds, n, {}, folds, scheme, args.quiet, args.seed) for n in names]
-    report = _report(ds, args, results)
+    splits = _splits(ds, protocol)  # one set of splits for every model, so their scores pair up
+    report = _report(ds, args, protocol, [run_cv(ds, n, {}, protocol, splits, args.quiet) for n in names])
     to_stdout = args.json == "-" or args.csv == "-"
     if args.json is not None:
         _write_out(args.json, json.dumps(report, indent=2))
@@ -413,9 +402,60 @@ def cmd_compare(args: argparse.Namespace) -> int:
         _write_out(args.csv, _csv_table(report))
     if not to_stdout:
         print(_table(report))
-        for r in results:
+        if report["pairwise"]:
+            print()
+            print(_pairwise_text(report))
+        for r in report["models"]:
             print()
             print(_confusion_text(r))
+    return 0
+
+
+def _model_names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    bad = [n for n in names if n not in MODEL_NAMES]
+    if bad or not names:
+        raise UsageError(
+            f"unknown model(s) {', '.join(bad) or '(none)'}; choose from {', '.join(MODEL_NAMES)}"
+        )
+    return names
+
+
+def cmd_learning_curve(args: argparse.Namespace) -> int:
+    from .core.experiment import ModelSpec, learning_curve
+
+    names = _model_names(args.models)
+    try:
+        sizes = None if args.sizes is None else [int(v) for v in args.sizes.split(",") if v.strip()]
+    except ValueError:
+        raise UsageError(f"--sizes must be whole numbers separated by commas, got {args.sizes!r}") from None
+    if sizes is not None and (not sizes or min(sizes) < 1):
+        raise UsageError("--sizes must be at least 1 clip per class")
+    if args.repeats < 1:
+        raise UsageError("--repeats must be at least 1")
+    ds = _load(args, args.quiet)
+    curves = []
+    for name in names:
+        bar = ProgressBar(f"{name:<12}", quiet=args.quiet)
+        try:
+            curves.append(learning_curve(ModelSpec(name), ds, sizes, args.repeats,
+                                         progress=lambda d, t, m, bar=bar: bar(d, t, m)))
+        except ValueError as exc:
+            raise UsageError(f"{name}: {exc}") from exc
+        finally:
+            bar.close()
+    doc = {"dataset": str(args.dataset), "n_clips": int(len(set(ds.groups.tolist()))),
+           "repeats": args.repeats, "curves": [c.to_json() for c in curves]}
+    if args.json is not None:
+        _write_out(args.json, json.dumps(doc, indent=2))
+        if args.json == "-":
+            return 0
+    print(f"{args.dataset}: accuracy on the other clips against training clips per class "
+          f"(mean ± std over {args.repeats} random draws)")
+    print(f"{'clips/class':<12}" + "".join(f"{n:>18}" for n in names))
+    for i, size in enumerate(curves[0].sizes):
+        cells = "".join(f"{100 * c.mean[i]:>9.1f} ± {100 * c.std[i]:4.1f} %" for c in curves)
+        print(f"{size:<12}{cells}")
     return 0
 
 
@@ -527,13 +567,17 @@ def _train_table_model(args: argparse.Namespace) -> int:
     full = load_feature_csv(args.csv, "gtzan57")
     keep = ~reserved_mask(full.groups)
     ds = full.subset(keep)
-    folds = _folds(ds, "blocked", args.folds, 0.2, 0)
-    scheme = _describe("blocked", args.folds, 0.2)
+    from .core.experiment import Protocol
+
+    protocol = Protocol("kfold", n_splits=args.folds, fold_kind="blocked")
+    splits = _splits(ds, protocol)
+    scheme = protocol.describe()
     results = []
     for prep, scaler_params in default_scaler_options(ds.columns).items():
         for name in MODEL_NAMES:
             for params in DEFAULT_MODEL_GRID[name]:
-                r = run_cv(ds, name, params, folds, scheme, args.quiet, scaler_params=scaler_params)
+                r = run_cv(ds, name, params, protocol, splits, args.quiet,
+                           scaler_params=scaler_params).to_json()
                 r.update(preprocessing=prep, scaler_params=scaler_params, grid_params=params)
                 results.append(r)
     # ties go to the earlier (simpler) candidate
@@ -570,14 +614,19 @@ def _train_table_model(args: argparse.Namespace) -> int:
 
 
 # -- output formatting ---------------------------------------------------------------------------------
-def _report(ds: Any, args: argparse.Namespace, results: list[dict]) -> dict:
-    return {
-        "dataset": str(args.dataset), "n_rows": int(len(ds)), "n_clips": int(len(set(ds.groups.tolist()))),
+def _report(ds: Any, args: argparse.Namespace, protocol: Any, results: list) -> dict:
+    """The run's JSON form (``core.experiment.TrainingRun.to_json``) with the command's options."""
+    from .core.experiment import TrainingRun
+
+    n_clips = int(len(set(ds.groups.tolist())))
+    doc = TrainingRun(results, protocol.describe(), str(args.dataset), n_clips, spec=protocol).to_json()
+    doc.update({
+        "dataset": str(args.dataset), "n_rows": int(len(ds)), "n_clips": n_clips,
         "classes": [_plain(c) for c in ds.classes], "feature_set": ds.feature_set,
-        "protocol": args.protocol, "folds": args.folds if args.protocol != "holdout" else 1,
-        "description": _describe(args.protocol, args.folds, args.test_size), "seed": args.seed,
-        "models": results,
-    }
+        "protocol": args.protocol, "folds": args.folds if protocol.kind == "kfold" else 1,
+        "repeats": protocol.n_repeats, "description": protocol.describe(), "seed": args.seed,
+    })
+    return doc
 
 
 def _table(report: dict) -> str:
@@ -589,6 +638,28 @@ def _table(report: dict) -> str:
         ll = "n/a" if r["log_loss"] is None else f"{r['log_loss']:.3f}"
         lines.append(f"{r['model']:<14}{acc:>18}{r['macro_f1']:>10.3f}{ll:>10}{r['seconds']:>9.1f}")
     return "\n".join(lines)
+
+
+def _pairwise_text(report: dict) -> str:
+    """Each pair of models: difference, corrected resampled t-test and the Bayesian probabilities."""
+    n = report["pairwise"][0]["n_folds"]
+    lines = [f"paired tests on accuracy over the same {n} folds (corrected resampled t-test, "
+             f"Bayesian correlated t-test with a ±{100 * report['pairwise'][0]['rope']:g} point region of "
+             "practical equivalence)"]
+    for t in report["pairwise"]:
+        verdict = ("significant" if t["p_value"] < 0.05 else "not significant") + " at 5 %"
+        lines.append(f"  {t['model_a']} - {t['model_b']}: {100 * t['mean_difference']:+.1f} points, "
+                     f"t = {_num(t['t_statistic'])}, p = {t['p_value']:.3g} ({verdict}); "
+                     f"P(better) {t['p_better']:.2f}, P(equivalent) {t['p_equivalent']:.2f}, "
+                     f"P(worse) {t['p_worse']:.2f}")
+    wtl = report["win_tie_loss"]
+    lines.append("  wins/ties/losses: " + ", ".join(f"{m} {v['wins']}/{v['ties']}/{v['losses']}"
+                                                   for m, v in wtl.items()))
+    return "\n".join(lines)
+
+
+def _num(v: Any) -> str:
+    return v if isinstance(v, str) else f"{v:.3f}"
 
 
 def _confusion_text(r: dict) -> str:
@@ -634,7 +705,7 @@ def _eprint(msg: str) -> None:
 
 COMMANDS = {
     "extract": cmd_extract, "train": cmd_train, "evaluate": cmd_evaluate, "compare": cmd_compare,
-    "predict": cmd_predict, "train-default": cmd_train_default,
+    "predict": cmd_predict, "train-default": cmd_train_default, "learning-curve": cmd_learning_curve,
 }
 
 

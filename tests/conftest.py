@@ -66,6 +66,11 @@ def mnist_dir() -> Path:
     return require_shared("mnist")
 
 
+@pytest.fixture(scope="session")
+def musicnn_reference_dir() -> Path:
+    return require_shared("musicnn_reference")
+
+
 # -- permission checks as root: run the loader as the user nobody ------------------------------------
 _CALL_AS_NOBODY = """
 import importlib, json, os, sys

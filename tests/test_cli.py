@@ -46,7 +46,7 @@ def test_compare_prints_table_and_matrices(compare_run):
     out, report, rows = compare_run
     assert out.returncode == 0, out.stderr
     text = out.stdout
-    assert "10-fold stratified" in text
+    assert "10-fold (stratified, grouped by clip)" in text
     for name in ("softmax", "ovr_logistic", "knn"):
         assert any(line.startswith(name) and "±" in line for line in text.splitlines()), text
         assert f"{name}: confusion matrix" in text
@@ -107,7 +107,7 @@ def test_evaluate_blocked_and_holdout(gtzan_csv, capsys):
     code, out, err = run(["evaluate", "--dataset", str(gtzan_csv), "--model", "knn", "--protocol", "holdout",
                           "--test-size", "0.25"], capsys)
     assert code == 0, err
-    assert "hold-out (25% of clips" in out and "knn: confusion matrix" in out
+    assert "hold-out 25 % (stratified, grouped by clip)" in out and "knn: confusion matrix" in out
 
 
 def test_train_then_predict(tmp_path, gtzan_csv, gtzan_clip_paths, capsys):
@@ -157,7 +157,7 @@ def test_train_default_excludes_reserved_clips(tmp_path, gtzan_csv, capsys):
     h = read_header(out_path)
     meta = h["metadata"]
     assert meta["n_train"] == 1000 - 10 * 13 - 1
-    assert meta["protocol"].startswith("3-fold blocked")
+    assert meta["protocol"] == "3-fold (blocked by clip number)"
     assert {c["model"] for c in meta["cv_all"]} == {"softmax", "ovr_logistic", "knn"}
     assert {c["preprocessing"] for c in meta["cv_all"]} == {"standardised", "log-variances"}
     best = max(meta["cv_all"], key=lambda c: c["accuracy"])

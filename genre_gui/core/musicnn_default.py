@@ -111,29 +111,14 @@ def unsure_threshold(results: list[CVResult], target: float = TARGET_PRECISION) 
 
 def learning_curve(music: Dataset, name: str, params: dict, sizes: tuple[int, ...] = (1, 2, 3, 4),
                    repeats: int = 10) -> list[dict]:
-    """Clip accuracy against training clips per genre (grouped: a clip's segments stay together).
+    """Clip accuracy against training clips per genre (:func:`core.experiment.learning_curve`), as rows
+    for the model file's metadata."""
+    from .experiment import ModelSpec
+    from .experiment import learning_curve as curve_of
 
-    For each size, ``repeats`` random draws of that many clips per genre train the model; every other
-    clip is the test set.
-    """
-    from .evaluation import cross_validate
-
-    by_genre: dict[str, list[str]] = {}
-    for g, label in dict(zip(music.groups.tolist(), music.y.tolist())).items():  # one entry per clip
-        by_genre.setdefault(str(label), []).append(g)
-    out = []
-    for size in sizes:
-        accs = []
-        for rep in range(repeats):
-            rng = np.random.default_rng(1000 * size + rep)
-            train_clips = {c for clips in by_genre.values() for c in rng.permutation(clips)[:size]}
-            is_train = np.array([g in train_clips for g in music.groups.tolist()])
-            fold = (np.flatnonzero(is_train), np.flatnonzero(~is_train))
-            r = cross_validate(estimator_factory(name, params, rep), music, [fold], scheme="learning curve")
-            accs.append(r.pooled.accuracy)
-        out.append({"clips_per_genre": size, "accuracy": float(np.mean(accs)), "std": float(np.std(accs)),
-                    "repeats": repeats})
-    return out
+    curve = curve_of(ModelSpec(name, params), music, sizes, repeats)
+    return [{"clips_per_genre": n, "accuracy": m, "std": s, "repeats": repeats}
+            for n, m, s in zip(curve.sizes, curve.mean, curve.std)]
 
 
 def train_default(clips_dir: str | os.PathLike, n_jobs: int = 2, progress: Progress | None = None,

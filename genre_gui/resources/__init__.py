@@ -13,3 +13,5 @@ DEFAULT_MODEL = ROOT / "default_model.npz"
 TABLE_MODEL = ROOT / "gtzan57_table_model.npz"
 #: the MSD_musicnn network's weights (``make musicnn-weights``) and their licence
 MUSICNN_WEIGHTS = ROOT / "models" / "musicnn_msd.npz"
+#: the fault-filtered GTZAN split lists (Kereliuk, Sturm & Larsen 2015; MIT, see its LICENSE)
+GTZAN_SPLITS = ROOT / "gtzan_splits"

@@ -15,7 +15,6 @@ from genre_gui.core.evaluation import (
     blocked_kfold,
     cross_validate,
     holdout_split,
-    make_folds,
     metrics,
     parse_clip_ids,
     stratified_group_kfold,
@@ -160,16 +159,6 @@ def test_blocked_kfold_keeps_segments_together():
         blocked_kfold(["song_one.mp3", "blues.00001"], n_splits=2)
     with pytest.raises(ValueError, match="fewer than the 10 folds"):
         blocked_kfold(ids, n_splits=10)
-
-
-def test_make_folds_names_the_scheme():
-    ds = _segment_dataset()
-    folds, text = make_folds(ds, "blocked", n_splits=4)
-    assert "blocked 4-fold" in text and len(folds) == 4
-    folds, text = make_folds(ds, "stratified", n_splits=3, random_state=5)
-    assert "stratified 3-fold" in text and "seed 5" in text
-    with pytest.raises(ValueError, match="unknown fold scheme"):
-        make_folds(ds, "random")
 
 
 # -- cross-validation -------------------------------------------------------------------------------

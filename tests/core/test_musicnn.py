@@ -21,14 +21,14 @@ from genre_gui.core.embedding import (
     patches,
 )
 from genre_gui.core.embedding.musicnn import WEIGHTS_PATH
-from tests.conftest import require_shared
 
 LAYER_CLIPS = ["blues.00000", "blues.00001", "blues.00002"]
 
 
 @pytest.fixture(scope="module")
-def reference_dir():
-    return require_shared("musicnn_reference")
+def reference_dir(musicnn_reference_dir):
+    # a fixture, not an import of tests.conftest: baycomp's wheel installs a top-level "tests" package
+    return musicnn_reference_dir
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from .metrics import EvaluationResult, class_index, confusion_matrix, metrics
 from .splits import (
     blocked_kfold,
     holdout_split,
-    make_folds,
     parse_clip_ids,
     stratified_group_kfold,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "confusion_matrix",
     "cross_validate",
     "holdout_split",
-    "make_folds",
     "metrics",
     "parse_clip_ids",
     "stratified_group_kfold",

@@ -34,6 +34,9 @@ class FoldResult:
     predict_seconds: float
     n_iter: int
     loss_curve: np.ndarray
+    #: the fitted scaler (None when not scaling) and model, kept only when asked (``keep_models``)
+    scaler: Any = None
+    estimator: Any = None
 
 
 @dataclass
@@ -137,6 +140,7 @@ def cross_validate(
     progress: Callable[[int, int, str], None] | None = None,
     scheme: str = "",
     monitor: bool = False,
+    keep_models: bool = False,
 ) -> CVResult:
     """Fit and score a fresh model on every fold.
 
@@ -168,6 +172,9 @@ def cross_validate(
         Also give ``fit`` each fold's held-out rows as ``X_val``/``y_val``, so a UI can draw a validation
         curve per fold (k-NN: accuracy against k). Monitoring only: a model with ``early_stopping`` is
         never given them, since stopping on the test rows would leak them into the score.
+    keep_models : bool
+        Keep each fold's fitted scaler and model on its :class:`FoldResult` (a hold-out run keeps its
+        one model; k-fold runs usually should not hold k copies of the training data).
 
     Returns
     -------
@@ -196,6 +203,7 @@ def cross_validate(
         name = getattr(model, "name", type(model).__name__)
         params = model.get_params() if hasattr(model, "get_params") else {}
         X_train, X_test = X[train_idx], X[test_idx]
+        scaler = None
         if scale:
             scaler = (scale() if callable(scale) else StandardScaler()).fit(X_train)
             X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
@@ -235,6 +243,7 @@ def cross_validate(
             fold=f, train_idx=train_idx, test_idx=test_idx, evaluation=evaluation, fit_seconds=fit_seconds,
             predict_seconds=predict_seconds, n_iter=int(getattr(model, "n_iter_", 0)),
             loss_curve=np.asarray(getattr(model, "loss_curve_", np.empty(0)), dtype=np.float64),
+            scaler=scaler if keep_models else None, estimator=model if keep_models else None,
         ))
         if progress is not None:
             progress(f + 1, n_folds, f"fold {f + 1}/{n_folds}: accuracy {100 * evaluation.accuracy:.1f} %")

@@ -147,7 +147,9 @@ def parse_clip_ids(ids: Any) -> tuple[np.ndarray, np.ndarray]:
     return genres, numbers
 
 
-def blocked_kfold(groups_or_ids: Any, y: Any = None, n_splits: int = 10) -> list[Split]:
+def blocked_kfold(
+    groups_or_ids: Any, y: Any = None, n_splits: int = 10, random_state: int | None = None
+) -> list[Split]:
     """k-fold by contiguous blocks of clip numbers within each genre (an artist filter for GTZAN).
 
     Fold f holds, in every genre, the f-th of ``n_splits`` contiguous blocks of that genre's sorted
@@ -161,6 +163,10 @@ def blocked_kfold(groups_or_ids: Any, y: Any = None, n_splits: int = 10) -> list
     y : array-like, optional
         Labels; when given they define the genre blocks, otherwise the id prefix does.
     n_splits : int
+    random_state : int or None
+        None: block f of every genre goes to fold f. An integer shuffles, per genre, which block goes to
+        which fold, so a repeat of blocked k-fold pairs other blocks of the genres in its test folds
+        (every clip is still tested once per repeat, and the blocks themselves do not change).
 
     Returns
     -------
@@ -178,39 +184,15 @@ def blocked_kfold(groups_or_ids: Any, y: Any = None, n_splits: int = 10) -> list
     if n_splits < 2:
         raise ValueError(f"n_splits must be >= 2, got {n_splits}")
     fold_of = np.empty(numbers.shape[0], dtype=np.intp)
+    rng = None if random_state is None else np.random.default_rng(random_state)
     for s in np.unique(strata):
         rows = np.flatnonzero(strata == s)
         clips = np.unique(numbers[rows])
         if clips.shape[0] < n_splits:
             raise ValueError(f"class {s!r} has {clips.shape[0]} clips, fewer than the {n_splits} folds")
+        fold_of_block = np.arange(n_splits) if rng is None else rng.permutation(n_splits)
         block_of_clip = np.empty(clips.shape[0], dtype=np.intp)
         for f, block in enumerate(np.array_split(np.arange(clips.shape[0]), n_splits)):
-            block_of_clip[block] = f
+            block_of_clip[block] = fold_of_block[f]
         fold_of[rows] = block_of_clip[np.searchsorted(clips, numbers[rows])]
     return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(n_splits)]
-
-
-def make_folds(
-    dataset: Any, scheme: str = "stratified", n_splits: int = 10, random_state: int | None = 0
-) -> tuple[list[Split], str]:
-    """Folds for a dataset by scheme name, with a sentence saying which scheme was used.
-
-    Parameters
-    ----------
-    scheme : {"stratified", "blocked"}
-        ``"stratified"``: shuffled stratified k-fold over clips; ``"blocked"``: :func:`blocked_kfold`.
-
-    Returns
-    -------
-    folds : list of (train_idx, test_idx)
-    description : str
-        For reports and the UI, e.g. ``"blocked 10-fold (contiguous clip numbers per genre)"``.
-    """
-    if scheme == "stratified":
-        folds = stratified_group_kfold(dataset, n_splits=n_splits, random_state=random_state)
-        return folds, f"stratified {n_splits}-fold over clips (shuffled, seed {random_state})"
-    if scheme == "blocked":
-        return blocked_kfold(dataset, n_splits=n_splits), (
-            f"blocked {n_splits}-fold (contiguous clip numbers per genre, an artist filter)"
-        )
-    raise ValueError(f"unknown fold scheme {scheme!r}; use 'stratified' or 'blocked'")
