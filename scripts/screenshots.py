@@ -55,6 +55,7 @@ def main(argv: list[str]) -> int:
     pb = tp.protocol_box
     pb.kind.setCurrentIndex(pb.kind.findData("kfold"))
     pb.folds.setValue(5)
+    pb.repeats.setValue(2)  # 2 x 5-fold: ten paired folds for the "Which is better" table
     done = []
     w.jobs.training_finished.connect(done.append)
     tp.train_button.click()
@@ -113,6 +114,23 @@ def main(argv: list[str]) -> int:
             print(f"screenshots: could not write {path}", file=sys.stderr)
             return 1
         print(f"screenshots: {path} ({pix.width()}x{pix.height()})")
+    # Comparison's other tabs: the paired tests, and a learning curve computed here
+    cp = w.comparison_panel
+    w.raise_panel("comparison")
+    cp.tabs.setCurrentWidget(cp.pairwise)
+    settle(0.6)
+    w.docks["comparison"].grab().save(str(out / "comparison_pairwise.png"))
+    print(f"screenshots: {out / 'comparison_pairwise.png'}")
+    curves = []
+    w.jobs.curves_finished.connect(curves.append)
+    cp.tabs.setCurrentWidget(cp.learning)
+    cp.learning.draws.setValue(3)
+    cp.learning.compute_button.click()
+    wait_until(lambda: bool(curves), 600, "the learning curve")
+    settle(0.8)
+    w.docks["comparison"].grab().save(str(out / "comparison_learning_curve.png"))
+    print(f"screenshots: {out / 'comparison_learning_curve.png'}")
+    cp.tabs.setCurrentWidget(cp.multiples)
     table = w.library_panel.predictions
     if table.rowCount() > 4:  # the spoken sentence: "not music", with its timeline
         w.raise_panel("library")

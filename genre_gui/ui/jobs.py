@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ..workers.base import Worker, WorkerRegistry
+from ..workers.learning_curve import LearningCurveRequest, LearningCurveWorker
 from ..workers.loading import DatasetLoadWorker, DatasetRequest, LoadedDataset
 from ..workers.prediction import PredictionWorker
 from ..workers.training import TrainingRequest, TrainingRun, TrainingWorker
@@ -38,6 +39,13 @@ class JobController(QObject):
     training_finished = Signal(object)  # TrainingRun (also after a cancel, with cancelled=True)
     training_failed = Signal(str)
 
+    curve_started = Signal(object)  # LearningCurveRequest
+    curve_progressed = Signal(object)  # Progress
+    curve_received = Signal(object)  # core.experiment.LearningCurve, one model's
+    curves_finished = Signal(object)  # list of LearningCurve
+    curves_failed = Signal(str)
+    curves_cancelled = Signal()
+
     prediction_started = Signal(list)
     file_classified = Signal(object)  # FilePrediction
     prediction_finished = Signal(object)  # PredictionBatch
@@ -51,6 +59,7 @@ class JobController(QObject):
         self._dataset_worker: DatasetLoadWorker | None = None
         self._training_worker: TrainingWorker | None = None
         self._prediction_worker: PredictionWorker | None = None
+        self._curve_worker: LearningCurveWorker | None = None
         self._partial_results: list = []
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -181,7 +190,7 @@ class JobController(QObject):
         self._training_worker = None
         req = self._request
         self._publish(TrainingRun(list(self._partial_results), req.protocol.describe(),
-                                  getattr(req.dataset, "name", ""), 0, cancelled=True))
+                                  getattr(req.dataset, "name", ""), 0, cancelled=True, spec=req.protocol))
 
     @Slot(str)
     def _on_training_failed(self, message: str) -> None:
@@ -192,7 +201,7 @@ class JobController(QObject):
             req = self._request
             self._publish(TrainingRun(list(self._partial_results), req.protocol.describe(),
                                       getattr(req.dataset, "name", ""), 0, cancelled=True,
-                                      errors=[("run", message)]))
+                                      errors=[("run", message)], spec=req.protocol))
         self.training_failed.emit(message)
 
     def _publish(self, run: TrainingRun) -> None:
@@ -203,6 +212,55 @@ class JobController(QObject):
             best = run.best()
             self.state.set_pipeline(best.pipeline, f"{best.model} (trained, {best.accuracy:.1%})")
         self.training_finished.emit(run)
+
+    # -- learning curves ---------------------------------------------------------------------------
+    def learning_curves(self, request: LearningCurveRequest) -> None:
+        """Start learning curves of some models; a job in progress is cancelled."""
+        self._retire(self._curve_worker)
+        w = LearningCurveWorker(request)
+        w.progressed.connect(self._on_curve_progress)
+        w.curve_finished.connect(self._on_curve)
+        w.finished.connect(self._on_curves_finished)
+        w.failed.connect(self._on_curves_failed)
+        w.cancelled.connect(self._on_curves_cancelled)
+        self._curve_worker = w
+        self.registry.start(w, "learning curve")
+        self.curve_started.emit(request)
+
+    def cancel_learning_curves(self) -> None:
+        self._retire(self._curve_worker)
+
+    @property
+    def curves_running(self) -> bool:
+        return self._curve_worker is not None
+
+    @Slot(object)
+    def _on_curve_progress(self, p) -> None:
+        if self._current("_curve_worker"):
+            self.curve_progressed.emit(p)
+
+    @Slot(object)
+    def _on_curve(self, curve) -> None:
+        if self._current("_curve_worker"):
+            self.curve_received.emit(curve)
+
+    @Slot(object)
+    def _on_curves_finished(self, curves) -> None:
+        if self._current("_curve_worker"):
+            self._curve_worker = None
+            self.curves_finished.emit(curves)
+
+    @Slot(str)
+    def _on_curves_failed(self, message: str) -> None:
+        if self._current("_curve_worker"):
+            self._curve_worker = None
+            self.curves_failed.emit(message)
+
+    @Slot()
+    def _on_curves_cancelled(self) -> None:
+        if self._current("_curve_worker"):
+            self._curve_worker = None
+            self.curves_cancelled.emit()
 
     # -- prediction --------------------------------------------------------------------------------
     def predict_files(self, paths: list[str], pipeline: Any) -> None:

@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
         cp.save_requested.connect(self.save_model_dialog)
         cp.load_requested.connect(self.load_model_dialog)
         cp.export_requested.connect(self.export_report_dialog)
+        cp.bind(jobs, st)
 
         jobs.dataset_load_started.connect(self._on_dataset_started)
         jobs.dataset_progressed.connect(lib.progress.update_progress)
@@ -416,7 +417,9 @@ class MainWindow(QMainWindow):
 
         ds = info.dataset
         self.dataset_status.setText(f"Dataset: {ds.name}")
-        segmented = (info.summary if info.summary is not None else summarize(ds)).segmented
+        summary = info.summary if info.summary is not None else summarize(ds)
+        segmented = summary.segmented
+        self.training_panel.set_fault_filtered_available(summary.fault_filtered)
         self.training_panel.set_segment_mode_available(
             segmented or info.kind == "audio_folder",
             "" if (segmented or info.kind == "audio_folder") else
@@ -528,7 +531,8 @@ class MainWindow(QMainWindow):
             self.show_message(msg, 10000)
         if run.results:
             self.evaluation_panel.set_results(run.results)
-            self.comparison_panel.set_results(run.results, "Cancelled run." if run.cancelled else "")
+            self.comparison_panel.set_results(run.results, "Cancelled run." if run.cancelled else "",
+                                              run.tests)
 
     def _on_training_failed(self, message: str) -> None:
         self.training_panel.run_ended("Failed")

@@ -17,7 +17,7 @@ import pyqtgraph.exporters as pgx
 from PySide6.QtCore import QBuffer, QIODevice
 
 from ..core.persistence import atomic_write
-from .results import confusion, per_class_rows, summary_row
+from .results import confusion, per_class_rows
 
 
 def _json_bytes(obj) -> bytes:
@@ -45,16 +45,8 @@ def export_png(item, path: Path, width: int = 1400) -> None:
 
 
 def metrics_document(run, dataset_name: str) -> dict:
-    models = []
-    for r in run.results:
-        row = summary_row(r)
-        row["classes"] = [str(c) for c in r.classes]
-        row["per_class"] = [dict(zip(("class", "precision", "recall", "f1", "support"), x))
-                            for x in per_class_rows(r)[:-1]]
-        row["confusion"] = confusion(r, False).astype(int).tolist()
-        models.append(row)
-    return {"dataset": dataset_name, "protocol": run.protocol, "cancelled": bool(run.cancelled),
-            "n_evaluated": int(run.n_clips), "models": models}
+    """The run's one JSON form (:meth:`core.experiment.TrainingRun.to_json`) under the dataset's name."""
+    return {**run.to_json(), "dataset": dataset_name}
 
 
 def metrics_csv(run) -> bytes:
@@ -67,6 +59,18 @@ def metrics_csv(run) -> bytes:
             w.writerow([r.model, row[0], f"{row[1]:.6f}", f"{row[2]:.6f}", f"{row[3]:.6f}", row[4],
                         f"{r.accuracy:.6f}", f"{r.accuracy_std:.6f}", f"{r.macro_f1:.6f}",
                         f"{r.macro_f1_std:.6f}", f"{r.train_seconds:.3f}", r.protocol])
+    return buf.getvalue().encode("utf-8")
+
+
+def confusion_csv(result, normalised: bool = False) -> bytes:
+    """A confusion matrix as CSV: a header of predicted classes, one row per true class."""
+    m = confusion(result, normalised)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    classes = [str(c) for c in result.classes]
+    w.writerow(["true \\ predicted", *classes])
+    for c, row in zip(classes, m):
+        w.writerow([c, *[f"{v:.6f}" if normalised else str(int(v)) for v in row]])
     return buf.getvalue().encode("utf-8")
 
 
@@ -84,6 +88,13 @@ def export_report(folder: str | os.PathLike, run, dataset_name: str, plots: dict
     p = out / "metrics.csv"
     atomic_write(p, metrics_csv(run))
     written.append(p)
+    tests = run.tests or []  # computed by the training worker; none for a hold-out or a cancelled run
+    if tests:
+        from ..core.experiment import pairwise_csv
+
+        p = out / "pairwise.csv"
+        atomic_write(p, pairwise_csv(tests).encode("utf-8"))
+        written.append(p)
     for name, item in plots.items():
         p = out / f"{name}.png"
         export_png(item, p)

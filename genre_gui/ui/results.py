@@ -22,30 +22,3 @@ def per_class_rows(result) -> list[list]:
     rows.append(["(macro average)", float(ev.macro_precision), float(ev.macro_recall), float(ev.macro_f1),
                  int(np.sum(ev.support))])
     return rows
-
-
-def summary_row(result) -> dict:
-    """The JSON/CSV row of the comparison report."""
-    ev = result.evaluation
-    return {
-        "model": result.model,
-        "protocol": result.protocol,
-        "accuracy": result.accuracy,
-        "accuracy_std": result.accuracy_std,
-        "macro_f1": result.macro_f1,
-        "macro_f1_std": result.macro_f1_std,
-        "pooled_accuracy": float(ev.accuracy),
-        "log_loss": _finite_or_none(getattr(ev, "log_loss", None)),
-        "train_seconds": result.train_seconds,
-        "n_evaluated": int(len(result.y_true)),
-        "fold_accuracies": list(result.fold_accuracies),
-        "params": dict(result.params),
-    }
-
-
-def _finite_or_none(v):
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if np.isfinite(f) else None

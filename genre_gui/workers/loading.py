@@ -33,6 +33,8 @@ class DatasetSummary:
     n_rows: int
     n_clips: int
     per_class: tuple[tuple[str, int, int], ...]  # (class, clips, rows)
+    #: the ids are GTZAN ids with clips on both sides of the fault-filtered split (it can be offered)
+    fault_filtered: bool = False
 
     @property
     def segmented(self) -> bool:
@@ -50,7 +52,17 @@ def summarize(dataset: Any) -> DatasetSummary:
     clip_labels = y[first]
     per_class = tuple((str(c), int(np.count_nonzero(clip_labels == c)), int(np.count_nonzero(y == c)))
                       for c in dataset.classes)
-    return DatasetSummary(int(y.shape[0]), int(first.shape[0]), per_class)
+    return DatasetSummary(int(y.shape[0]), int(first.shape[0]), per_class, _fault_filtered_applies(groups))
+
+
+def _fault_filtered_applies(groups: Any) -> bool:
+    from ..core.experiment import fault_filtered_split
+
+    try:
+        fault_filtered_split(groups)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ def drop_paths(widget, paths) -> None:
 
 def configure_quick_run(window, *, softmax_epochs=60, ovr_epochs=60,
                         models=("softmax", "ovr_logistic", "knn"), protocol="holdout", folds=5,
-                        fold_kind="stratified"):
+                        fold_kind="stratified", repeats=1):
     """Set the Training panel for a short run."""
     tp = window.training_panel
     for box in tp.model_boxes:
@@ -34,6 +34,7 @@ def configure_quick_run(window, *, softmax_epochs=60, ovr_epochs=60,
     pb.kind.setCurrentIndex(pb.kind.findData(protocol))
     pb.folds.setValue(folds)
     pb.fold_kind.setCurrentIndex(pb.fold_kind.findData(fold_kind))
+    pb.repeats.setValue(repeats)
     pb.segment_mode.setChecked(False)
 
 

@@ -1,17 +1,35 @@
 """Comparison: the models of the last run side by side (scores with CV spread, training time, small
-multiple confusion matrices), which one to keep, save/load, and report export."""
+multiple confusion matrices), which one is better (paired tests), per-class F1, the learning curve, which
+model to keep, save/load, and report export."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..deferred import DrawWhenShown
 from ..views.comparison_chart import MetricBarsView, SmallMultiplesView
+from ..views.learning_curve import LearningCurveView
+from ..views.pairwise_table import PairwiseView, PerClassF1View
 from ..views.palette import model_label
 from ..widgets import CopyableTable
+
+if TYPE_CHECKING:
+    from ..jobs import JobController
+    from ..state import AppState
 
 
 class ComparisonPanel(QWidget):
@@ -30,6 +48,10 @@ class ComparisonPanel(QWidget):
         self.table = CopyableTable(["model", "accuracy", "±", "macro-F1", "±", "train s", "clips"])
         self.table.enable_sorting(1, Qt.SortOrder.DescendingOrder)
         self.multiples = SmallMultiplesView()
+        self.pairwise = PairwiseView()
+        self.per_class = PerClassF1View()
+        self.learning = LearningCurveView()
+        self.tests: list = []
         self.drawing = DrawWhenShown(self)
         self.summary = QLabel("Train models to compare them.")
         self.summary.setWordWrap(True)
@@ -61,9 +83,14 @@ class ComparisonPanel(QWidget):
         tl.addWidget(self.current_model)
         top.addWidget(tw)
         top.setSizes([470, 530])
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.multiples, "Confusion matrices")
+        self.tabs.addTab(self.pairwise, "Which is better")
+        self.tabs.addTab(self.per_class, "Per-class F1")
+        self.tabs.addTab(self.learning, "Learning curve")
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
-        split.addWidget(self.multiples)
+        split.addWidget(self.tabs)
         split.setSizes([420, 380])
         lay = QVBoxLayout(self)
         lay.addLayout(actions)
@@ -72,16 +99,55 @@ class ComparisonPanel(QWidget):
     def _keep_activated(self, i: int) -> None:
         self.keep_requested.emit(int(self.keep_combo.itemData(i)))
 
-    def set_results(self, results: list, note: str = "") -> None:
+    def bind(self, jobs: JobController, state: AppState) -> None:
+        """Run learning curves through ``jobs`` on ``state``'s dataset, for the models shown here."""
+        self._jobs, self._state = jobs, state
+        self.learning.compute_requested.connect(self.compute_learning_curves)
+        self.learning.cancel_requested.connect(jobs.cancel_learning_curves)
+        jobs.curve_started.connect(lambda _r: self.learning.set_running(True, "learning curve…"))
+        jobs.curve_progressed.connect(self.learning.progress.update_progress)
+        jobs.curve_received.connect(self.learning.add_curve)
+        jobs.curves_finished.connect(lambda c: self.learning.set_running(False, f"{len(c)} curve(s) done"))
+        jobs.curves_failed.connect(lambda m: self.learning.set_running(False, f"Failed: {m}"))
+        jobs.curves_cancelled.connect(lambda: self.learning.set_running(False, "Cancelled"))
+        shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(self._learning_shortcut)
+
+    def _learning_shortcut(self) -> None:
+        self.tabs.setCurrentWidget(self.learning)
+        if self.learning.compute_button.isEnabled():
+            self.learning.compute_button.click()
+
+    def compute_learning_curves(self, draws: int) -> None:
+        from ...core.experiment import ModelSpec
+        from ...workers.learning_curve import LearningCurveRequest
+
+        dataset = None if getattr(self, "_state", None) is None else self._state.dataset
+        if not self.results or dataset is None:
+            self.learning.set_running(False, "Train some models first: the curve is drawn for the models "
+                                             "of the last run.")
+            return
+        self.learning.clear()
+        specs = tuple(ModelSpec(r.model, dict(r.params)) for r in self.results)
+        self._jobs.learning_curves(LearningCurveRequest(dataset, specs, int(draws)))
+
+    def set_results(self, results: list, note: str = "", tests: list | None = None) -> None:
+        """Show a run's models; ``tests`` are its paired tests (``TrainingRun.tests``, computed by the
+        worker), None or empty when there are none (a hold-out, or a cancelled run)."""
         self.results = list(results)
+        self.tests = list(tests or [])
+        protocol = self.results[0].protocol if self.results else ""
+        self.pairwise.set_tests(self.results, self.tests, protocol)
+        self.per_class.set_results(self.results)
         bars = partial(self.bars.set_results, self.results)
         self.drawing.request(bars, *self.multiples.steps(self.results))
         rows = []
         for r in self.results:
             rows.append([model_label(r.model), (r.accuracy, f"{r.accuracy:.1%}"),
-                         (r.accuracy_std, f"{r.accuracy_std:.1%}" if r.fold_accuracies else "—"),
+                         (r.accuracy_std, f"{r.accuracy_std:.1%}" if r.has_spread else "—"),
                          (r.macro_f1, f"{r.macro_f1:.1%}"),
-                         (r.macro_f1_std, f"{r.macro_f1_std:.1%}" if r.fold_macro_f1 else "—"),
+                         (r.macro_f1_std, f"{r.macro_f1_std:.1%}" if r.has_spread else "—"),
                          (r.train_seconds, f"{r.train_seconds:.2f}"), int(len(r.y_true))])
         self.table.set_rows(rows)
         self.table.resizeColumnsToContents()
@@ -91,7 +157,10 @@ class ComparisonPanel(QWidget):
         if self.results:
             best = max(range(len(self.results)), key=lambda i: self.results[i].accuracy)
             self.keep_combo.setCurrentIndex(best)
-            self.summary.setText((note + " " if note else "") + f"Protocol: {self.results[0].protocol}.")
+            folds = len(self.results[0].fold_scores)
+            self.summary.setText((note + " " if note else "") + f"Protocol: {protocol}; "
+                                 f"{folds} fold{'s' if folds != 1 else ''} per model, "
+                                 f"{len(self.results[0].y_true)} clips in the matrices.")
         else:
             self.summary.setText(note or "Train models to compare them.")
 

@@ -11,8 +11,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
+    QPushButton,
     QRadioButton,
     QSplitter,
     QVBoxLayout,
@@ -48,6 +51,10 @@ class EvaluationPanel(QWidget):
         group.addButton(self.counts)
         group.addButton(self.normalised)
         self.normalised.toggled.connect(self._refresh)
+        self.export_button = QPushButton("Export matrix…")
+        self.export_button.setToolTip("Save the matrix shown as CSV and PNG (both, side by side)")
+        self.export_button.clicked.connect(self.export_matrix_dialog)
+        self.export_button.setEnabled(False)
         self.info = QLabel("Train models to see their confusion matrices.")
         self.info.setWordWrap(True)
 
@@ -68,6 +75,7 @@ class EvaluationPanel(QWidget):
         top.addWidget(self.model_combo, 1)
         top.addWidget(self.counts)
         top.addWidget(self.normalised)
+        top.addWidget(self.export_button)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
@@ -124,6 +132,7 @@ class EvaluationPanel(QWidget):
     def _refresh(self) -> None:
         r = self.current_result()
         self.clips.setRowCount(0)
+        self.export_button.setEnabled(r is not None)
         if r is None:
             self.drawing.request(self.matrix.clear)
             self.per_class.setRowCount(0)
@@ -134,12 +143,43 @@ class EvaluationPanel(QWidget):
         n = int(len(r.y_true))
         self.drawing.request(partial(self.matrix.set_matrix, m, r.classes, normalised=norm,
                                      title=f"{model_label(r.model)}: {n} clips evaluated"))
-        std = f" ± {r.accuracy_std:.1%}" if r.fold_accuracies else ""
+        std = f" ± {r.accuracy_std:.1%}" if r.has_spread else ""
         self.info.setText(f"{r.protocol}. Accuracy {r.accuracy:.1%}{std}, macro-F1 {r.macro_f1:.1%}; "
                           f"trained in {r.train_seconds:.1f} s.")
         self.per_class.set_rows(per_class_rows(r))
         self.per_class.resizeColumnsToContents()
         self.cell_label.setText("Click a cell to list its clips; double-click a clip to play it.")
+
+    def export_matrix(self, csv_path: str) -> list[str]:
+        """Write the matrix shown to ``csv_path`` and the same name with ``.png``; returns the paths."""
+        from ...core.persistence import atomic_write
+        from ..report import confusion_csv, export_png
+
+        r = self.current_result()
+        if r is None:
+            return []
+        base = os.path.splitext(csv_path)[0]
+        norm = self.normalised.isChecked()
+        atomic_write(base + ".csv", confusion_csv(r, norm))
+        self.drawing.flush()  # a matrix of a panel never shown is not drawn yet
+        export_png(self.matrix.graphics.scene(), base + ".png", width=1000)
+        return [base + ".csv", base + ".png"]
+
+    def export_matrix_dialog(self) -> None:
+        r = self.current_result()
+        if r is None:
+            return
+        name = f"confusion_{r.model}{'_normalised' if self.normalised.isChecked() else ''}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export confusion matrix (CSV and PNG)",
+                                              os.path.join(os.path.expanduser("~"), name), "CSV (*.csv)")
+        if not path:
+            return
+        try:
+            written = self.export_matrix(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"{path}: {exc.strerror or exc}")
+            return
+        self.cell_label.setText("Exported " + " and ".join(os.path.basename(p) for p in written))
 
     def show_cell(self, row: int, col: int) -> None:
         """List the clips whose true class is ``classes[row]`` and prediction ``classes[col]``."""

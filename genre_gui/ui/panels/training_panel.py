@@ -27,6 +27,10 @@ from ..views.palette import model_label
 from ..widgets import ProgressRow
 
 #: learning rate shown when the solver changes (the models' own defaults per solver)
+FAULT_FILTERED_HELP = (
+    "The split most GTZAN papers report on (Kereliuk, Sturm & Larsen 2015): repeated and mislabelled clips "
+    "removed, no artist in two sets. Trains on its 443 + 197 train and validation clips, scores its 290 "
+    "test clips. Only for datasets with GTZAN clip ids (blues.00042).")
 LEARNING_RATES = {"gd": 0.5, "sgd": 0.05, "adam": 0.01}
 SOLVERS = ("adam", "sgd", "gd")
 SOLVER_TIPS = {"adam": "Adam, mini-batch", "sgd": "mini-batch SGD with momentum",
@@ -146,9 +150,13 @@ class ProtocolBox(QGroupBox):
         self.kind = QComboBox()
         self.kind.addItem("Hold-out", "holdout")
         self.kind.addItem("k-fold cross-validation", "kfold")
+        self.kind.addItem("Fault-filtered GTZAN split", "fault-filtered")
+        self.kind.setItemData(2, FAULT_FILTERED_HELP, Qt.ItemDataRole.ToolTipRole)
         self.test_percent = _ispin(5, 50, 20, "percentage of the clips held out for testing")
         self.test_percent.setSuffix(" %")
         self.folds = _ispin(2, 20, 5, "number of folds")
+        self.repeats = _ispin(1, 20, 1, "repeat k-fold with other random splits (the same for every "
+                                        "model): more folds make the paired tests in Comparison surer")
         self.fold_kind = QComboBox()
         self.fold_kind.addItem("stratified, grouped by clip", "stratified")
         self.fold_kind.addItem("blocked by clip number", "blocked")
@@ -164,13 +172,16 @@ class ProtocolBox(QGroupBox):
         self.form.addRow("Test size", self.test_percent)
         self.form.addRow("Folds", self.folds)
         self.form.addRow("Folds by", self.fold_kind)
+        self.form.addRow("Repeats", self.repeats)
         self.form.addRow(self.segment_mode)
         self.kind.currentIndexChanged.connect(self._update)
         self._update()
 
     def _update(self) -> None:
-        holdout = self.kind.currentData() == "holdout"
-        rows = ((self.test_percent, holdout), (self.folds, not holdout), (self.fold_kind, not holdout))
+        kind = self.kind.currentData()
+        kfold = kind == "kfold"
+        rows = ((self.test_percent, kind == "holdout"), (self.folds, kfold), (self.fold_kind, kfold),
+                (self.repeats, kfold))
         for w, visible in rows:
             w.setEnabled(visible)
             self.form.setRowVisible(w, visible)
@@ -178,12 +189,13 @@ class ProtocolBox(QGroupBox):
     def protocol(self) -> Protocol:
         return Protocol(kind=self.kind.currentData(), test_percent=float(self.test_percent.value()),
                         n_splits=int(self.folds.value()), fold_kind=self.fold_kind.currentData(),
+                        repeats=int(self.repeats.value()),
                         segment_mode=self.segment_mode.isChecked() and self.segment_mode.isEnabled())
 
     def config(self) -> dict[str, Any]:
         p = self.protocol()
         return {"kind": p.kind, "test_percent": p.test_percent, "n_splits": p.n_splits,
-                "fold_kind": p.fold_kind, "segment_mode": self.segment_mode.isChecked()}
+                "fold_kind": p.fold_kind, "repeats": p.repeats, "segment_mode": self.segment_mode.isChecked()}
 
     def apply(self, cfg: dict[str, Any]) -> None:
         try:
@@ -192,6 +204,7 @@ class ProtocolBox(QGroupBox):
                 self.kind.setCurrentIndex(i)
             self.test_percent.setValue(int(cfg.get("test_percent", self.test_percent.value())))
             self.folds.setValue(int(cfg.get("n_splits", self.folds.value())))
+            self.repeats.setValue(int(cfg.get("repeats", self.repeats.value())))
             i = self.fold_kind.findData(cfg.get("fold_kind"))
             if i >= 0:
                 self.fold_kind.setCurrentIndex(i)
@@ -261,6 +274,14 @@ class TrainingPanel(QWidget):
 
     def protocol(self) -> Protocol:
         return self.protocol_box.protocol()
+
+    def set_fault_filtered_available(self, available: bool) -> None:
+        """Offer the fault-filtered split only for GTZAN ids (it names GTZAN clips)."""
+        box = self.protocol_box
+        item = box.kind.model().item(box.kind.findData("fault-filtered"))
+        item.setEnabled(available)
+        if not available and box.kind.currentData() == "fault-filtered":
+            box.kind.setCurrentIndex(box.kind.findData("kfold"))
 
     def set_segment_mode_available(self, available: bool, reason: str = "") -> None:
         self.protocol_box.segment_mode.setEnabled(available)
