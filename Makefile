@@ -24,12 +24,15 @@ run: $(STAMP)
 	  xvfb-run -a $(PY) -m genre_gui; \
 	else $(PY) -m genre_gui; fi
 
+# lint-imports checks the layer contracts in pyproject.toml's [tool.importlinter] (docs/ARCHITECTURE.md)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) -m pytest -q $(PYTEST_ARGS)
 	$(PY) -m ruff check genre_gui tests bench packaging
+	$(VENV)/bin/lint-imports
 
 lint: $(STAMP)
 	$(PY) -m ruff check genre_gui tests bench packaging
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) $$b || exit 1; done
