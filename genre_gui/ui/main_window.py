@@ -13,8 +13,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
+from ..assets import DEFAULT_MODEL, DEMO_CSV, TABLE_MODEL
 from ..audio.playback import play_clip, stop_playback
-from ..resources import DEFAULT_MODEL, DEMO_CSV, TABLE_MODEL
 from ..workers.loading import DatasetRequest, classify_request
 from ..workers.training import TrainingRequest
 from . import dialogs
