@@ -24,12 +24,15 @@ run: $(STAMP)
 	  xvfb-run -a $(PY) -m genre_gui; \
 	else $(PY) -m genre_gui; fi
 
+# lint-imports checks the layer contracts in pyproject.toml's [tool.importlinter] (docs/ARCHITECTURE.md)
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) -m pytest -q $(PYTEST_ARGS)
 	$(PY) -m ruff check genre_gui tests bench packaging
+	$(VENV)/bin/lint-imports
 
 lint: $(STAMP)
 	$(PY) -m ruff check genre_gui tests bench packaging
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) $$b || exit 1; done
@@ -39,15 +42,15 @@ screenshots: $(STAMP)
 
 # both bundled models; the musicnn one learns from ../shared/data/gtzan_clips and espeak-ng speech
 default-model: $(STAMP)
-	$(PY) -m genre_gui.cli train-default --out genre_gui/resources/default_model.npz
-	$(PY) -m genre_gui.cli train-default --table --out genre_gui/resources/gtzan57_table_model.npz
+	$(PY) -m genre_gui.cli train-default --out resources/default_model.npz
+	$(PY) -m genre_gui.cli train-default --table --out resources/gtzan57_table_model.npz
 
 # the MSD_musicnn weights from the published wheel (not installed: its metadata pins numpy<1.17); the
 # result is committed, so neither the app nor the tests need this target or TensorFlow
 musicnn-weights: $(STAMP)
 	rm -rf build/musicnn && mkdir -p build/musicnn
 	$(PY) -m pip download -q --no-deps musicnn==0.1.0 -d build/musicnn
-	$(PY) scripts/musicnn_weights.py build/musicnn/musicnn-0.1.0-py3-none-any.whl genre_gui/resources/models
+	$(PY) scripts/musicnn_weights.py build/musicnn/musicnn-0.1.0-py3-none-any.whl resources/models
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

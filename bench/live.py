@@ -29,8 +29,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_CSV = ROOT / "genre_gui" / "resources" / "features_30_sec.csv"
-DEFAULT_MODEL = ROOT / "genre_gui" / "resources" / "default_model.npz"
 
 
 def reexec_under_xvfb(argv: list[str]) -> None:
@@ -115,6 +113,8 @@ class ClockSource:
 
 def train_pipeline():
     """The bundled default model, else softmax trained on the bundled GTZAN feature table (~0.3 s)."""
+    from genre_gui.assets import DEFAULT_MODEL, DEMO_CSV
+
     if DEFAULT_MODEL.exists():
         from genre_gui.core.persistence import load_pipeline
 
@@ -127,7 +127,7 @@ def train_pipeline():
         from genre_gui.core.preprocessing import StandardScaler
     except ImportError:
         from sklearn.preprocessing import StandardScaler
-    ds = load_feature_csv(BUNDLED_CSV)
+    ds = load_feature_csv(DEMO_CSV)
     scaler = StandardScaler().fit(ds.X)
     model = SoftmaxRegression(random_state=0).fit(scaler.transform(ds.X), ds.y)
     return Pipeline(ds.feature_set, scaler, model, model.classes_), "softmax trained on the bundled CSV"

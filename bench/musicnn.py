@@ -138,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 def learning_curve_report() -> None:
     """5. The default recipe's learning curve on the 50 shared clips (grouped: a clip's 3-s rows stay
     together): how many of your own songs per genre a musicnn model needs."""
+    from genre_gui.assets import DEFAULT_MODEL
     from genre_gui.core.datasets import load_audio_folder
     from genre_gui.core.musicnn_default import SEGMENT_SECONDS, learning_curve
     from genre_gui.core.persistence import load_pipeline
-    from genre_gui.resources import DEFAULT_MODEL
 
     meta = load_pipeline(DEFAULT_MODEL).metadata
     music = load_audio_folder(SHARED / "gtzan_clips", "musicnn", segment_seconds=SEGMENT_SECONDS)

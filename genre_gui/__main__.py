@@ -27,8 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
+    from .assets import ICON
     from .ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("genre_gui")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("io.github.genre_gui.GenreGui")
+    app.setWindowIcon(QIcon(str(ICON)))
     files = [os.path.abspath(f) for f in args.files]
     window = MainWindow(initial_paths=files)
     window.show()

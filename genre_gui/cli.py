@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .assets import DEFAULT_MODEL, DEMO_CSV
 from .core.errors import GenreGuiError
-from .resources import DEFAULT_MODEL, DEMO_CSV
 
 MODEL_NAMES = ("softmax", "ovr_logistic", "knn")
 #: GTZAN clip numbers 00000-00012 of every genre and jazz.00054 are kept for evaluation only

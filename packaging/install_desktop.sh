@@ -19,7 +19,7 @@ mkdir -p "$data/applications" "$data/metainfo" "$data/icons/hicolor/scalable/app
 sed "s|^Exec=.*|Exec=\"$exe\" %F|" "$here/$id.desktop" > "$data/applications/$id.desktop.tmp"
 mv "$data/applications/$id.desktop.tmp" "$data/applications/$id.desktop"
 cp "$here/$id.metainfo.xml" "$data/metainfo/"
-cp "$here/genre_gui.svg" "$data/icons/hicolor/scalable/apps/$id.svg"
+cp "$here/../resources/genre_gui.svg" "$data/icons/hicolor/scalable/apps/$id.svg"  # also the window's
 cp "$here/genre_gui.png" "$data/icons/hicolor/256x256/apps/$id.png"
 command -v update-desktop-database >/dev/null && update-desktop-database -q "$data/applications" || true
 command -v desktop-file-validate >/dev/null && desktop-file-validate "$data/applications/$id.desktop"

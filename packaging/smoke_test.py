@@ -1,4 +1,5 @@
-"""Runs the built bundle offscreen with --smoke; fails on a non-zero exit or any traceback."""
+"""Runs the built bundle offscreen with --smoke; fails on a non-zero exit or any traceback, or when a file
+of resources/ is missing from the bundle."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ def main() -> int:
     if not exe.exists():
         print(f"smoke_test: {exe} not found; run 'make bundle'", file=sys.stderr)
         return 1
+    # genre_gui/assets.py looks for them in <bundle>/resources, i.e. sys._MEIPASS (PyInstaller's _internal/)
+    bundled = exe.parent / "_internal" / "resources"
+    missing = [str(p.relative_to(ROOT / "resources")) for p in sorted((ROOT / "resources").rglob("*"))
+               if p.is_file() and not (bundled / p.relative_to(ROOT / "resources")).is_file()]
+    if missing:
+        print(f"smoke_test: FAILED: not in {bundled}: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    print(f"smoke_test: ok resources ({bundled.relative_to(ROOT)})")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     # a steady 440 Hz tone: the frozen app must find the network's weights, resample with soxr and say
     # "not music", which exercises the default model end to end inside the bundle

@@ -145,7 +145,7 @@ def main(argv: list[str]) -> int:
     # the live panel's own shots (a file playing; the microphone fed by PulseAudio's sine source)
     if clips:
         try:
-            from genre_gui.ui.live.screenshots import save_live_screenshots
+            from live_screenshots import save_live_screenshots  # beside this script
         except ImportError as exc:
             print(f"screenshots: live panel shots skipped ({exc})")
         else:

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from genre_gui import cli
+from genre_gui.assets import TABLE_MODEL
 from genre_gui.core.batch import extract_batch
 from genre_gui.core.datasets import load_feature_csv
 from genre_gui.core.persistence import load_pipeline, read_header
-from genre_gui.resources import TABLE_MODEL
 
 
 @pytest.fixture(scope="module")

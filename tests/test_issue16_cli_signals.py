@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from genre_gui.assets import DEMO_CSV
+
 ROOT = Path(__file__).resolve().parents[1]
-TABLE = ROOT / "genre_gui" / "resources" / "features_30_sec.csv"
+TABLE = DEMO_CSV
 PROGRESS = re.compile(r"[\w ]+: \d+/\d+ \(\d+%\)")  # the non-terminal progress line
 INTERRUPTED = "genre-gui-cli: interrupted"
 PIPE_BYTES = 4096  # the smallest pipe Linux makes: the CLI's output cannot all fit in it

@@ -16,10 +16,10 @@ import pytest
 import soundfile as sf
 
 from genre_gui import cli
+from genre_gui.assets import DEFAULT_MODEL
 from genre_gui.core.audio_io import load_audio
 from genre_gui.core.persistence import load_pipeline, read_header
 from genre_gui.core.pipeline import NOT_MUSIC
-from genre_gui.resources import DEFAULT_MODEL
 
 GENRES = ["blues", "classical", "country", "disco", "hiphop", "jazz", "metal", "pop", "reggae", "rock"]
 SR = 22050

@@ -165,7 +165,7 @@ def fault_filtered_split(groups: Any, use_validation: bool = True) -> tuple[np.n
     ValueError
         When the ids are not GTZAN ids, or too few of them are in the split to train and test.
     """
-    from ..resources import GTZAN_SPLITS
+    from ..assets import GTZAN_SPLITS
 
     try:
         keys = gtzan_keys(groups)

@@ -13,12 +13,12 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
-from ..resources import DEFAULT_MODEL, DEMO_CSV, TABLE_MODEL
+from ..assets import DEFAULT_MODEL, DEMO_CSV, TABLE_MODEL
+from ..audio.playback import play_clip, stop_playback
 from ..workers.loading import DatasetRequest, classify_request
 from ..workers.training import TrainingRequest
 from . import dialogs
 from . import settings as keys
-from .clip_player import play_clip, stop_playback
 from .jobs import JobController
 from .panels.comparison_panel import ComparisonPanel
 from .panels.evaluation_panel import EvaluationPanel

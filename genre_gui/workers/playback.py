@@ -13,6 +13,6 @@ class PlaybackWorker(Worker):
         self.path = path
 
     def work(self) -> str:
-        from ..ui.clip_player import play_clip
+        from ..audio.playback import play_clip
 
         return play_clip(self.path)

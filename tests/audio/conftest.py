@@ -60,8 +60,8 @@ def sine_source(pulse):
 
 def trained_pipeline():
     """The bundled default model (musicnn), as ``(pipeline, is_default)``; it always ships with the app."""
+    from genre_gui.assets import DEFAULT_MODEL
     from genre_gui.core.persistence import load_pipeline
-    from genre_gui.resources import DEFAULT_MODEL
 
     return load_pipeline(DEFAULT_MODEL), True
 

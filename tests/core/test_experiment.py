@@ -20,7 +20,7 @@ from genre_gui.core.experiment import (
     learning_curve,
     learning_curve_sizes,
 )
-from genre_gui.resources import DEMO_CSV, GTZAN_SPLITS
+from genre_gui.assets import DEMO_CSV, GTZAN_SPLITS
 
 
 @pytest.fixture(scope="module")

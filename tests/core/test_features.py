@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import warnings
-from importlib import resources
 
 import librosa  # a test dependency, imported normally: a broken install fails the run, never skips it
 import numpy as np
 import pytest
 import scipy.fft
 
+from genre_gui.assets import DEMO_CSV
 from genre_gui.core.errors import FeatureError
 from genre_gui.core.features import FEATURE_SETS, get_feature_set
 
@@ -88,7 +88,7 @@ assert list(GTZAN57_SYNTHETIC_BARS) == FEATURE_SETS["gtzan57"].columns
 
 def _table_std() -> np.ndarray:
     """Std of each gtzan57 column over the packaged copy of the published table (the error scale)."""
-    with resources.files("genre_gui.resources").joinpath("features_30_sec.csv").open() as fh:
+    with DEMO_CSV.open(newline="") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
     assert header[2:-1] == FEATURE_SETS["gtzan57"].columns

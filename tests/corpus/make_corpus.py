@@ -26,11 +26,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from genre_gui.assets import DEFAULT_MODEL, DEMO_CSV
 from genre_gui.core.errors import AudioError, DatasetError, GenreGuiError, ModelFileError
 
-RESOURCES = Path(__file__).resolve().parents[2] / "genre_gui" / "resources"
-DEMO_CSV = RESOURCES / "features_30_sec.csv"
-DEFAULT_MODEL = RESOURCES / "default_model.npz"
 #: the 1-hour file: 8 kHz mono 16-bit, written sparse (57.6 MB logical, a few KB on disk)
 HOUR_SECONDS = 3600
 HOUR_SR = 8000

@@ -72,7 +72,7 @@ def test_double_click_without_audio_device_only_sets_status(trained, qtbot, monk
 
 
 def test_play_real_clip_without_portaudio(trained, gtzan_clip_paths, monkeypatch):
-    from genre_gui.ui.clip_player import play_clip
+    from genre_gui.audio.playback import play_clip
 
     monkeypatch.setitem(sys.modules, "sounddevice", None)
     msg = play_clip(str(gtzan_clip_paths[0]))

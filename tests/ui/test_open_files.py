@@ -50,7 +50,7 @@ def test_open_unknown_file_only_sets_a_status_message(window, tmp_path):
 
 @pytest.mark.shared_data
 def test_unreadable_song_is_listed_not_fatal(window, qtbot, tmp_path, gtzan_clip_paths):
-    # the default model ships with the app (genre_gui/resources/default_model.npz) and is loaded at start
+    # the default model ships with the app (resources/default_model.npz) and is loaded at start
     assert window.state.pipeline is not None, window.last_error
     assert window.state.pipeline_label.startswith("default model: "), window.state.pipeline_label
     bad = tmp_path / "broken.wav"

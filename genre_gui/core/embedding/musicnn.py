@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...resources import MUSICNN_WEIGHTS
+from ...assets import MUSICNN_WEIGHTS
 from .. import spectral
 from ..errors import GenreGuiError
 from ..npz_io import read_npz

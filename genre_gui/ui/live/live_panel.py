@@ -37,12 +37,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...assets import DEFAULT_MODEL
 from ...audio.devices import COMMON_SAMPLERATES, DeviceInfo
 from ...audio.errors import DeviceLostError, LiveAudioError, PortAudioMissingError
 from ...audio.streams import FilePlayer, MicStream
 from ...core.audio_io import AUDIO_EXTENSIONS
 from ...core.errors import GenreGuiError
-from ...resources import DEFAULT_MODEL
 from ...workers.base import WorkerRegistry
 from ...workers.decoding import DecodedFile, FileDecodeWorker
 from ...workers.devices import DeviceProbe

@@ -1,9 +1,9 @@
-"""Screenshots of the live panel for ``make screenshots`` (a developer tool; the app never calls it).
+"""Screenshots of the live panel for ``make screenshots`` (a developer tool, kept out of the shipped package).
 
 ``save_live_screenshots(out_dir, clip)`` writes ``live_file.png`` (a file playing, the spectrum following
 the playhead, its genre shown) and, when the PulseAudio virtual devices run (``GENRE_GUI_PULSE=1``,
 see scripts/with_pulse.sh), ``live_microphone_sine.png`` (the microphone fed by the 440 Hz sine source,
-classified live). Call it with a QApplication running, e.g. from scripts/screenshots.py.
+classified live). Call it with a QApplication running, as scripts/screenshots.py does.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ..event_loop import process_events
+from genre_gui.ui.event_loop import process_events
 
 __all__ = ["save_live_screenshots"]
 
@@ -21,7 +21,7 @@ __all__ = ["save_live_screenshots"]
 def save_live_screenshots(out_dir: str | os.PathLike, clip: str | os.PathLike, pipeline: Any = None,
                           size: tuple[int, int] = (1400, 820)) -> list[Path]:
     """Save PNGs of the live panel; returns the paths written."""
-    from .live_panel import LivePanel
+    from genre_gui.ui.live.live_panel import LivePanel
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,5 @@
 """Play a clip through sounddevice, imported lazily: without PortAudio or an output device the app only
-says so (returns a message) and carries on."""
+says so (returns a message) and carries on. No Qt: the UI calls it from a worker (workers/playback.py)."""
 
 from __future__ import annotations
 
