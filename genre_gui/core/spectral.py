@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import scipy.fft
 
 __all__ = [
     "stft",
@@ -28,6 +27,14 @@ __all__ = [
     "mel_to_hz",
     "tiny",
 ]
+
+
+def _scipy_fft():
+    """SciPy's FFT module, imported on first use: it costs ~0.1 s, which the app's start-up should not pay
+    (the Library panel reads the feature-set registry while the window is built)."""
+    import scipy.fft
+
+    return scipy.fft
 
 
 #: frames windowed and transformed per block in :func:`stft` (bounds scratch memory on long input)
@@ -160,13 +167,13 @@ def stft(
     frames = frame(y, n_fft, hop_length).T
     win = _window(window, n_fft).astype(real_dtype)
     if len(frames) <= _STFT_BLOCK_FRAMES:
-        return scipy.fft.rfft(frames * win, axis=-1).T
+        return _scipy_fft().rfft(frames * win, axis=-1).T
     # Long input: bound the windowed-frame scratch (an hour of audio would otherwise need GBs twice).
     out = np.empty((len(frames), 1 + n_fft // 2), dtype=np.complex64 if real_dtype == np.float32 else
                    np.complex128)
     for start in range(0, len(frames), _STFT_BLOCK_FRAMES):
         stop = start + _STFT_BLOCK_FRAMES
-        out[start:stop] = scipy.fft.rfft(frames[start:stop] * win, axis=-1)
+        out[start:stop] = _scipy_fft().rfft(frames[start:stop] * win, axis=-1)
     return out.T
 
 
@@ -221,7 +228,7 @@ def istft(
     # Blocks of frames as contiguous rows (the inverse FFT runs along the fast axis), bounded scratch.
     for s0 in range(0, n_frames, _STFT_BLOCK_FRAMES):
         s1 = min(s0 + _STFT_BLOCK_FRAMES, n_frames)
-        ytmp = scipy.fft.irfft(np.ascontiguousarray(D[:, s0:s1].T), n=n_fft, axis=-1) * win_c
+        ytmp = _scipy_fft().irfft(np.ascontiguousarray(D[:, s0:s1].T), n=n_fft, axis=-1) * win_c
         seg = _overlap_add(ytmp.T, hop_length)
         y[s0 * hop_length : s0 * hop_length + len(seg)] += seg
     wss = _window_sumsquare(win, n_frames, hop_length)
@@ -414,7 +421,7 @@ def _chroma_filterbank(sr: float, n_fft: int, n_chroma: int, tuning: float) -> n
 
 def dct_ortho(x: np.ndarray, n: int, axis: int = 0) -> np.ndarray:
     """First ``n`` coefficients of the orthonormal DCT-II of ``x`` along ``axis`` (as MFCCs use)."""
-    coeffs = scipy.fft.dct(x, type=2, norm="ortho", axis=axis)
+    coeffs = _scipy_fft().dct(x, type=2, norm="ortho", axis=axis)
     return np.take(coeffs, np.arange(n), axis=axis)
 
 
@@ -443,6 +450,6 @@ def frame_spectrum_db(
     if win.shape != x.shape:
         raise ValueError(f"window shape {win.shape} does not match frame shape {x.shape}")
     scale = 2.0 / max(float(np.sum(win)), tiny(np.float64))
-    mag = np.abs(scipy.fft.rfft(x * win)) * scale
+    mag = np.abs(_scipy_fft().rfft(x * win)) * scale
     amin = 10.0 ** (floor_db / 20.0)
     return 20.0 * np.log10(np.maximum(mag, amin))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
 
 from .. import spectral
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 N_FFT = 2048
 HOP = 512
@@ -28,6 +31,8 @@ def mel_db(power: np.ndarray, sr: int) -> np.ndarray:
 def _sparse_mel(sr: int) -> scipy.sparse.csr_array:
     # Each FFT bin feeds at most two triangles: the sparse product is ~50x cheaper than the dense one
     # and sums the same terms (the zeros contribute nothing).
+    import scipy.sparse  # on first use: not at the app's start-up
+
     return scipy.sparse.csr_array(spectral.mel_filterbank(sr, N_FFT, N_MELS))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 from .. import spectral
 
@@ -12,6 +11,14 @@ STD_BPM = 1.0
 AC_SIZE = 8.0
 MAX_TEMPO = 320.0
 _BLOCK_FRAMES = 4096
+
+
+def _scipy_fft():
+    """SciPy's FFT module, imported on first use: it costs ~0.1 s, which the app's start-up should not pay
+    (the Library panel reads the feature-set registry while the window is built)."""
+    import scipy.fft
+
+    return scipy.fft
 
 
 def onset_strength(mel_db_spec: np.ndarray, n_fft: int, hop_length: int) -> np.ndarray:
@@ -36,12 +43,12 @@ def tempogram_mean(onset_env: np.ndarray, win_length: int) -> np.ndarray:
     # one row per frame (contiguous), so both FFTs run along the fast axis
     frames = spectral.frame(padded, win_length, 1).T[:n]
     window = spectral.get_window("hann", win_length)
-    n_pad = scipy.fft.next_fast_len(2 * win_length - 1, real=True)
+    n_pad = _scipy_fft().next_fast_len(2 * win_length - 1, real=True)
     total = np.zeros(win_length)
     # blocks of frames bound the scratch memory on long files
     for t0 in range(0, n, _BLOCK_FRAMES):
-        spec = scipy.fft.rfft(frames[t0 : t0 + _BLOCK_FRAMES] * window, n=n_pad, axis=-1)
-        autocorr = scipy.fft.irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=-1)[:, :win_length]
+        spec = _scipy_fft().rfft(frames[t0 : t0 + _BLOCK_FRAMES] * window, n=n_pad, axis=-1)
+        autocorr = _scipy_fft().irfft(spec.real**2 + spec.imag**2, n=n_pad, axis=-1)[:, :win_length]
         peak = np.max(np.abs(autocorr), axis=1, keepdims=True)
         peak[peak < spectral.tiny(autocorr)] = 1.0  # a silent stretch has no periodicity: leave it at 0
         total += np.sum(autocorr / peak, axis=0)

@@ -5,11 +5,18 @@ Machine Learning Systems with Python*, ch. 9 (``abs(scipy.fft.fft(y))[:1000]``).
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 from ._base import FeatureSet
 
 N_COEFFS = 1000
+
+
+def _scipy_fft():
+    """SciPy's FFT module, imported on first use: it costs ~0.1 s, which the app's start-up should not pay
+    (the Library panel reads the feature-set registry while the window is built)."""
+    import scipy.fft
+
+    return scipy.fft
 
 
 class Fft1000(FeatureSet):
@@ -20,6 +27,8 @@ class Fft1000(FeatureSet):
     """
 
     name = "fft1000"
+    label = "fft1000"
+    description = "the first 1000 FFT magnitudes (the seed paper's features)"
     version = 1
     columns = [f"fft{i}" for i in range(N_COEFFS)]
     # rfft of n samples has n // 2 + 1 bins: 1998 samples give 1000 of them; one analysis frame is asked
@@ -27,4 +36,4 @@ class Fft1000(FeatureSet):
     min_samples = 2048
 
     def _compute(self, y: np.ndarray, sr: int) -> np.ndarray:
-        return np.abs(scipy.fft.rfft(y.astype(np.float64))[:N_COEFFS])
+        return np.abs(_scipy_fft().rfft(y.astype(np.float64))[:N_COEFFS])
