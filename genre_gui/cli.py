@@ -27,7 +27,20 @@ from . import __version__
 from .assets import DEFAULT_MODEL, DEMO_CSV
 from .core.errors import GenreGuiError
 
-MODEL_NAMES = ("softmax", "ovr_logistic", "knn")
+
+def model_names() -> tuple[str, ...]:
+    """The registered model families (core.models.MODELS), in the registry's order."""
+    from .core.models import MODELS
+
+    return tuple(MODELS)
+
+
+def _hyperparameter_help() -> str:
+    from .core.models import MODELS
+
+    return "; ".join(f"{n}: {', '.join(h.name for h in c.hyperparameters)}" for n, c in MODELS.items())
+
+
 #: GTZAN clip numbers 00000-00012 of every genre and jazz.00054 are kept for evaluation only
 RESERVED_MAX_CLIP = 12
 RESERVED_EXTRA = ("jazz.00054",)
@@ -102,10 +115,11 @@ def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None
 
 
 def _add_protocol_args(p: argparse.ArgumentParser, default_protocol: str = "stratified") -> None:
-    p.add_argument("--protocol", choices=("stratified", "blocked", "holdout", "fault-filtered"),
+    p.add_argument("--protocol", choices=("stratified", "blocked", "holdout", "fault-filtered", "predefined"),
                    default=default_protocol,
                    help="stratified grouped k-fold, blocked k-fold (GTZAN ids: an artist filter), hold-out, "
-                        "or the fault-filtered GTZAN split (GTZAN ids: train + validation vs test)")
+                        "the fault-filtered GTZAN split (GTZAN ids: train + validation vs test), or the "
+                        "dataset's own split (an MNIST folder: its train vs t10k files)")
     p.add_argument("--folds", type=int, default=10, metavar="N", help="number of folds (k-fold protocols)")
     p.add_argument("--repeats", type=int, default=1, metavar="R",
                    help="repeat k-fold R times with other splits (the same for every model)")
@@ -127,6 +141,7 @@ def _param(text: str) -> tuple[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and shell completion)."""
     parser = _Parser(prog="genre-gui-cli", description=__doc__.split("\n", 1)[0])
+    names = model_names()
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--version", action="version", version=f"genre-gui-cli {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -148,16 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", parents=[common], help="train one model on a whole dataset and save it")
     _add_dataset_args(p)
-    p.add_argument("--model", choices=MODEL_NAMES, default="softmax")
+    p.add_argument("--model", choices=names, default=names[0])
     p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                   help="a model hyperparameter (repeatable), e.g. --set n_neighbors=7")
+                   help="a model hyperparameter (repeatable), e.g. --set n_neighbors=7 ("
+                        + _hyperparameter_help() + ")")
     p.add_argument("--out", required=True, metavar="PATH", help="model file (.npz)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the model")
 
     p = sub.add_parser("evaluate", parents=[common], help="cross-validate one model")
     _add_dataset_args(p)
-    p.add_argument("--model", choices=MODEL_NAMES, default="softmax")
-    p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--model", choices=names, default=names[0])
+    p.add_argument("--set", dest="params", type=_param, action="append", default=[], metavar="NAME=VALUE",
+                   help="a model hyperparameter (repeatable)")
     _add_protocol_args(p)
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
                    help="write results as JSON (to stdout when no PATH)")
@@ -165,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", parents=[common],
                        help="cross-validate all three models: table + confusion matrices")
     _add_dataset_args(p)
-    p.add_argument("--models", default=",".join(MODEL_NAMES), metavar="LIST",
-                   help="comma-separated subset of " + ", ".join(MODEL_NAMES))
+    p.add_argument("--models", default=",".join(names), metavar="LIST",
+                   help="comma-separated subset of " + ", ".join(names))
     _add_protocol_args(p)
     p.add_argument("--json", nargs="?", const="-", default=None, metavar="PATH",
                    help="write results as JSON (to stdout when no PATH)")
@@ -176,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("learning-curve", parents=[common],
                        help="accuracy against training clips per class, for each model")
     _add_dataset_args(p)
-    p.add_argument("--models", default=",".join(MODEL_NAMES), metavar="LIST",
-                   help="comma-separated subset of " + ", ".join(MODEL_NAMES))
+    p.add_argument("--models", default=",".join(names), metavar="LIST",
+                   help="comma-separated subset of " + ", ".join(names))
     p.add_argument("--sizes", default=None, metavar="LIST",
                    help="training clips per class, e.g. 1,2,5,10 (default: 1, 2, 3, 5, 10, ... below the "
                         "smallest class)")
@@ -247,8 +264,17 @@ def _report_failures(ds: Any) -> None:
 
 
 def _make_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Any]:
-    from .core.models import estimator_factory
+    """The model's factory; a value its hyperparameter spec refuses is a usage error naming it."""
+    from .core.models import MODELS, estimator_factory
 
+    specs = {h.name: h for h in MODELS[name].hyperparameters}
+    for key, value in params.items():
+        if key in specs:
+            h = specs[key]
+            try:
+                params[key] = h.parse(value) if isinstance(value, str) else h.check(value)
+            except ValueError as exc:
+                raise UsageError(f"{name}: {exc}") from exc
     try:
         return estimator_factory(name, params, seed)
     except TypeError as exc:
@@ -263,8 +289,8 @@ def _protocol(args: argparse.Namespace) -> Any:
         if not 0 < args.test_size < 1:
             raise UsageError("--test-size must be between 0 and 1")
         return Protocol("holdout", test_percent=100.0 * args.test_size, random_state=args.seed)
-    if args.protocol == "fault-filtered":
-        return Protocol("fault-filtered", random_state=args.seed)
+    if args.protocol in ("fault-filtered", "predefined"):
+        return Protocol(args.protocol, random_state=args.seed)
     if args.folds < 2:
         raise UsageError("--folds must be at least 2")
     if args.repeats < 1:
@@ -413,10 +439,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def _model_names(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
-    bad = [n for n in names if n not in MODEL_NAMES]
+    bad = [n for n in names if n not in model_names()]
     if bad or not names:
         raise UsageError(
-            f"unknown model(s) {', '.join(bad) or '(none)'}; choose from {', '.join(MODEL_NAMES)}"
+            f"unknown model(s) {', '.join(bad) or '(none)'}; choose from {', '.join(model_names())}"
         )
     return names
 
@@ -574,7 +600,7 @@ def _train_table_model(args: argparse.Namespace) -> int:
     scheme = protocol.describe()
     results = []
     for prep, scaler_params in default_scaler_options(ds.columns).items():
-        for name in MODEL_NAMES:
+        for name in DEFAULT_MODEL_GRID:
             for params in DEFAULT_MODEL_GRID[name]:
                 r = run_cv(ds, name, params, protocol, splits, args.quiet,
                            scaler_params=scaler_params).to_json()
@@ -588,7 +614,7 @@ def _train_table_model(args: argparse.Namespace) -> int:
         "n_train": int(len(ds)),
         "excluded": f"reserved clips 00000-{RESERVED_MAX_CLIP:05d} of every genre and "
                     f"{', '.join(RESERVED_EXTRA)} ({int((~keep).sum())} rows)",
-        "selection": f"best of {len(results)} candidates ({', '.join(MODEL_NAMES)} x regularisation x "
+        "selection": f"best of {len(results)} candidates ({', '.join(DEFAULT_MODEL_GRID)} x regularisation x "
                      f"preprocessing) by {args.folds}-fold blocked grouped CV accuracy; tempo ignored",
         "protocol": scheme,
         "cv_accuracy": best["accuracy_mean"],

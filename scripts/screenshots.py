@@ -50,8 +50,8 @@ def main(argv: list[str]) -> int:
     tp = w.training_panel
     for box in tp.model_boxes:
         box.setChecked(True)
-    tp.box("softmax").epochs.setValue(200)
-    tp.box("ovr_logistic").epochs.setValue(200)
+    tp.box("softmax").field("max_iter").setValue(200)
+    tp.box("ovr_logistic").field("max_iter").setValue(200)
     pb = tp.protocol_box
     pb.kind.setCurrentIndex(pb.kind.findData("kfold"))
     pb.folds.setValue(5)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QTa
 from .. import __version__
 from ..assets import DEFAULT_MODEL, DEMO_CSV, TABLE_MODEL
 from ..audio.playback import play_clip, stop_playback
-from ..workers.loading import DatasetRequest, classify_request
+from ..workers.loading import DatasetRequest
 from ..workers.training import TrainingRequest
 from . import dialogs
 from . import settings as keys
@@ -339,9 +339,11 @@ class MainWindow(QMainWindow):
             paths = [p for p in paths if p not in models]
             if not paths:
                 return
-        kind = classify_request(paths)
-        if kind is not None:
-            self.load_dataset(kind[0], kind[1], remember=remember)
+        from ..core.datasets.detect import detect_dataset
+
+        source = detect_dataset(paths)
+        if source is not None:
+            self.load_dataset(source.kind, source.paths, remember=remember)
             return
         audio = [p for p in paths if p.lower().endswith(_audio_extensions())]
         other = [p for p in paths if p not in audio]
@@ -420,6 +422,7 @@ class MainWindow(QMainWindow):
         summary = info.summary if info.summary is not None else summarize(ds)
         segmented = summary.segmented
         self.training_panel.set_fault_filtered_available(summary.fault_filtered)
+        self.training_panel.set_predefined_split_available(summary.predefined_split)
         self.training_panel.set_segment_mode_available(
             segmented or info.kind == "audio_folder",
             "" if (segmented or info.kind == "audio_folder") else
@@ -611,7 +614,9 @@ class MainWindow(QMainWindow):
         plots = {"comparison": self.comparison_panel.bars.plot,
                  "confusion_matrices": self.comparison_panel.multiples.graphics.scene(),
                  "loss_curves": self.training_panel.curves.loss_plot.getPlotItem()}
-        if any(r.model == "knn" for r in run.results):
+        from ..core.models import MODELS
+
+        if any(MODELS[r.model].curve.kind == "validation" for r in run.results if r.model in MODELS):
             plots["knn_accuracy_vs_k"] = self.training_panel.curves.knn_plot.getPlotItem()
         try:
             written = export_report(folder, run, run.dataset_name, plots)

@@ -51,8 +51,8 @@ def test_drop_folder_extract_train_evaluate(window, qtbot, genre_folder, gtzan_c
     assert "25 min" in window.library_panel.summary.text()  # 50 clips of 30 s
 
     configure_quick_run(window, softmax_epochs=50, ovr_epochs=50, protocol="kfold", folds=5)
-    window.training_panel.box("knn").k.setValue(3)
-    window.training_panel.box("knn").k_max.setValue(8)
+    window.training_panel.box("knn").field("n_neighbors").setValue(3)
+    window.training_panel.box("knn").field("k_max").setValue(8)
     with qtbot.waitSignal(window.jobs.training_finished, timeout=300000) as blocker:
         window.training_panel.train_button.click()
     run = blocker.args[0]

@@ -95,7 +95,7 @@ def test_segment_mode_trains_on_segments_and_scores_clips(make_window, qtbot, sm
         drop_paths(w, [small_folder])
     assert len(w.state.dataset) == 15
     configure_quick_run(w, models=("softmax", "knn"), softmax_epochs=30, protocol="kfold", folds=5)
-    w.training_panel.box("knn").k_max.setValue(6)
+    w.training_panel.box("knn").field("k_max").setValue(6)
     assert w.training_panel.protocol_box.segment_mode.isEnabled()
     w.training_panel.protocol_box.segment_mode.setChecked(True)
     with qtbot.waitSignal(w.jobs.training_finished, timeout=300000) as got:

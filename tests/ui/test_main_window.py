@@ -43,16 +43,16 @@ def test_about_and_help_open_without_blocking(window, qtbot):
 def test_geometry_docks_and_hyperparameters_persist(make_window, qtbot, settings_path):
     w = make_window(load_defaults=False)
     w.resize(w.minimumSizeHint().width(), 600)  # the offscreen screen is 800 x 800
-    w.training_panel.box("softmax").epochs.setValue(123)
-    w.training_panel.box("knn").k.setValue(9)
+    w.training_panel.box("softmax").field("max_iter").setValue(123)
+    w.training_panel.box("knn").field("n_neighbors").setValue(9)
     w.training_panel.protocol_box.folds.setValue(7)
     w.docks["evaluation"].setFloating(True)
     w.close()
     again = make_window(load_defaults=False, settings=AppSettings(QSettings(str(settings_path),
                                                                             QSettings.Format.IniFormat)))
     assert again.size().height() == 600
-    assert again.training_panel.box("softmax").epochs.value() == 123
-    assert again.training_panel.box("knn").k.value() == 9
+    assert again.training_panel.box("softmax").field("max_iter").value() == 123
+    assert again.training_panel.box("knn").field("n_neighbors").value() == 9
     assert again.training_panel.protocol_box.folds.value() == 7
     assert again.docks["evaluation"].isFloating()
 
@@ -73,7 +73,7 @@ def test_corrupt_settings_values_fall_back_to_defaults(make_window, qtbot, setti
         "[training]\nconfig=\"{not json\"\n[window]\ngeometry=garbage\nstate=@Invalid()\n")
     w = make_window(load_defaults=False, settings=AppSettings(QSettings(str(settings_path),
                                                                         QSettings.Format.IniFormat)))
-    assert w.training_panel.box("softmax").epochs.value() == 300
+    assert w.training_panel.box("softmax").field("max_iter").value() == 300
     cfg = w.training_panel.config()
     assert cfg["models"]["knn"]["n_neighbors"] == 5
 

@@ -35,7 +35,7 @@ def test_holdout_run_streams_curves_in_gui_thread(window, qtbot):
     assert curves.series_length("softmax", "train") == 150
     assert curves.series_length("softmax", "val") == 150
     assert curves.series_length("ovr_logistic", "train") == 150
-    assert curves.series_length("knn", "knn") == window.training_panel.box("knn").k_max.value()
+    assert curves.series_length("knn", "knn") == window.training_panel.box("knn").field("k_max").value()
 
     assert not run.cancelled and [r.model for r in run.results] == ["softmax", "ovr_logistic", "knn"]
     n_test = run.n_clips
@@ -77,14 +77,14 @@ def test_kfold_blocked_evaluates_every_clip(window, qtbot):
     # the last fold's curves: training and held-out validation loss, and k-NN accuracy against k
     curves = window.training_panel.curves
     assert curves.series_length("softmax", "train") == curves.series_length("softmax", "val") == 40
-    assert curves.series_length("knn", "knn") == window.training_panel.box("knn").k_max.value()
+    assert curves.series_length("knn", "knn") == window.training_panel.box("knn").field("k_max").value()
 
 
 def test_cancel_mid_training_keeps_finished_models(window, qtbot):
     configure_quick_run(window, softmax_epochs=30, ovr_epochs=1_000_000)
     tp = window.training_panel
-    tp.box("ovr_logistic").solver.setCurrentText("gd")
-    tp.box("ovr_logistic").epochs.setValue(1_000_000)
+    tp.box("ovr_logistic").field("solver").setCurrentText("gd")
+    tp.box("ovr_logistic").field("max_iter").setValue(1_000_000)
     finished = []
     window.jobs.model_finished.connect(finished.append)
     tp.train_button.click()
@@ -105,11 +105,11 @@ def test_cancel_mid_training_keeps_finished_models(window, qtbot):
 def test_train_again_replaces_the_run(window, qtbot):
     configure_quick_run(window, models=("softmax",), softmax_epochs=1_000_000)
     tp = window.training_panel
-    tp.box("softmax").solver.setCurrentText("gd")
-    tp.box("softmax").epochs.setValue(1_000_000)
+    tp.box("softmax").field("solver").setCurrentText("gd")
+    tp.box("softmax").field("max_iter").setValue(1_000_000)
     tp.train_button.click()
     qtbot.waitUntil(lambda: tp.curves.series_length("softmax", "train") > 10, timeout=60000)
-    tp.box("softmax").epochs.setValue(25)
+    tp.box("softmax").field("max_iter").setValue(25)
     run = _train(window, qtbot)
     assert not run.cancelled and len(run.results) == 1
     qtbot.wait(300)  # late signals of the replaced run must be ignored
@@ -121,8 +121,8 @@ def test_closing_mid_training_stops_and_joins_workers(make_window, qtbot):
     w = make_window()
     qtbot.waitUntil(lambda: w.state.dataset is not None and not w.jobs.dataset_running, timeout=30000)
     configure_quick_run(w, models=("ovr_logistic",), ovr_epochs=1_000_000)
-    w.training_panel.box("ovr_logistic").solver.setCurrentText("gd")
-    w.training_panel.box("ovr_logistic").epochs.setValue(1_000_000)
+    w.training_panel.box("ovr_logistic").field("solver").setCurrentText("gd")
+    w.training_panel.box("ovr_logistic").field("max_iter").setValue(1_000_000)
     w.training_panel.train_button.click()
     qtbot.waitUntil(lambda: w.training_panel.curves.series_length("ovr_logistic", "train") > 5, timeout=60000)
     threads = [t for t, _ in w.jobs.registry._running.values()]

@@ -28,8 +28,8 @@ def configure_quick_run(window, *, softmax_epochs=60, ovr_epochs=60,
     tp = window.training_panel
     for box in tp.model_boxes:
         box.setChecked(box.name in models)
-    tp.box("softmax").epochs.setValue(softmax_epochs)
-    tp.box("ovr_logistic").epochs.setValue(ovr_epochs)
+    tp.box("softmax").field("max_iter").setValue(softmax_epochs)
+    tp.box("ovr_logistic").field("max_iter").setValue(ovr_epochs)
     pb = tp.protocol_box
     pb.kind.setCurrentIndex(pb.kind.findData(protocol))
     pb.folds.setValue(folds)

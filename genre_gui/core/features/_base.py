@@ -31,6 +31,9 @@ class FeatureSet(ABC):
     """
 
     name: str = ""
+    #: what the UI lists: a display name and one sentence
+    label: str = ""
+    description: str = ""
     version: int = 1
     columns: list[str] = []
     min_samples: int = 2048

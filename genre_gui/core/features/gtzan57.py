@@ -103,6 +103,8 @@ class Gtzan57(FeatureSet):
     """Features of the published GTZAN table (see module docstring); ``columns`` match its header."""
 
     name = "gtzan57"
+    label = "gtzan57"
+    description = "the 57 librosa statistics of the GTZAN table"
     version = 1
     columns = COLUMNS
     min_samples = N_FFT

@@ -31,6 +31,8 @@ class Mfcc13(FeatureSet):
     """Mean of MFCC 1..13 over the middle 80 % of frames."""
 
     name = "mfcc13"
+    label = "mfcc13"
+    description = "13 mean MFCCs (the 'ceps' features of Building ML Systems with Python)"
     version = 1
     columns = [f"mfcc{i}" for i in range(1, N_MFCC + 1)]
     min_samples = N_FFT

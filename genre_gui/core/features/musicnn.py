@@ -27,6 +27,8 @@ class Musicnn(FeatureSet):
     """Mean over 3-s patches of the musicnn network's ``mean_pool`` and ``max_pool``."""
 
     name = "musicnn"
+    label = "musicnn"
+    description = "a network pre-trained on a million songs (1506 values; best, use 3 s segments)"
     version = 1
     columns = COLUMNS
     sample_rate = net.SAMPLE_RATE

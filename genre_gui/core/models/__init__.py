@@ -7,12 +7,35 @@ from .knn import KNeighborsClassifier
 from .ovr_logistic import OneVsRestLogisticRegression
 from .softmax import SoftmaxRegression
 
-#: model name (as used in files, the CLI and the UI) -> estimator class
-MODELS: dict[str, type[BaseClassifier]] = {
-    SoftmaxRegression.name: SoftmaxRegression,
-    OneVsRestLogisticRegression.name: OneVsRestLogisticRegression,
-    KNeighborsClassifier.name: KNeighborsClassifier,
-}
+#: model name (as used in files, the CLI and the UI) -> estimator class, in the order the UI lists them;
+#: each class carries its label, description, hyperparameter specs and curve kind (core.models.params)
+MODELS: dict[str, type[BaseClassifier]] = {}
+
+
+def register_model(cls: type[BaseClassifier]) -> type[BaseClassifier]:
+    """Add a model family to :data:`MODELS` (the Training panel, the CLI and model files read it).
+
+    Raises
+    ------
+    ValueError
+        When the name is taken by another class, or a hyperparameter spec names no constructor argument.
+    """
+    if MODELS.get(cls.name, cls) is not cls:
+        raise ValueError(f"a model named {cls.name!r} is already registered")
+    unknown = {h.name for h in cls.hyperparameters} - set(cls._param_names())
+    if unknown:
+        raise ValueError(f"{cls.__name__}: hyperparameter specs for unknown arguments {sorted(unknown)}")
+    MODELS[cls.name] = cls
+    return cls
+
+
+def unregister_model(name: str) -> None:
+    """Remove a model family (plugins and tests)."""
+    MODELS.pop(name, None)
+
+
+for _cls in (SoftmaxRegression, OneVsRestLogisticRegression, KNeighborsClassifier):
+    register_model(_cls)
 
 
 
@@ -37,6 +60,8 @@ def estimator_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Ba
 
 __all__ = [
     "estimator_factory",
+    "register_model",
+    "unregister_model",
     "MODELS",
     "BaseClassifier",
     "KNeighborsClassifier",

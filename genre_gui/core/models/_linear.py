@@ -13,6 +13,7 @@ import numpy as np
 
 from ._common import check_predict_input, check_validation, check_X_y, one_hot, single_threaded_blas
 from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
+from .params import Hyperparameter
 
 SOLVERS = ("gd", "sgd", "adam")
 #: learning rate used when ``learning_rate=None``
@@ -20,6 +21,26 @@ DEFAULT_LEARNING_RATES = {"gd": 0.5, "sgd": 0.05, "adam": 0.01}
 _ADAM_BETA1, _ADAM_BETA2, _ADAM_EPS = 0.9, 0.999, 1e-8
 # row-block size of full-batch passes (see LinearClassifier._objective_grad)
 _BLOCK_BYTES = 4_000_000
+
+
+def linear_hyperparameters() -> tuple[Hyperparameter, ...]:
+    """The settings the two linear models share (their form in the Training panel)."""
+    solvers = tuple(DEFAULT_LEARNING_RATES)
+    return (
+        Hyperparameter("solver", "choice", "adam", "Solver", "how the weights are updated",
+                       choices=("adam", "sgd", "gd"),
+                       choice_help={"adam": "Adam, mini-batch", "sgd": "mini-batch SGD with momentum",
+                                    "gd": "full-batch gradient descent, lr x0.95 every 50 epochs"}),
+        Hyperparameter("learning_rate", "float", DEFAULT_LEARNING_RATES["adam"], "Learning rate",
+                       "learning rate (step size)", low=1e-5, high=10.0, decimals=5, step=0.001,
+                       default_by=("solver", dict(DEFAULT_LEARNING_RATES))),
+        Hyperparameter("max_iter", "int", 300, "Epochs", "epochs (passes over the training data)",
+                       low=1, high=100000),
+        Hyperparameter("batch_size", "int", 200, "Batch size", "mini-batch size (full-batch gd ignores it)",
+                       low=1, high=1_000_000, enabled_by=("solver", tuple(s for s in solvers if s != "gd"))),
+        Hyperparameter("alpha", "float", 1e-3, "L2 (alpha)", "L2 penalty (alpha)", low=0.0, high=100.0,
+                       decimals=5, step=1e-3),
+    )
 
 
 class LinearClassifier(BaseClassifier):

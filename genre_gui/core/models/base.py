@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from .params import CurveSpec
+
 
 class TrainingInterrupted(Exception):  # noqa: N818 - contract name
     """Raise from a training callback to stop training; the estimator keeps its last completed epoch."""
@@ -53,6 +55,13 @@ class BaseClassifier:
 
     #: short name used in events, files and the UI
     name: str = "base"
+    #: what the UI shows: a display name and one sentence (see core.models.params)
+    label: str = ""
+    description: str = ""
+    #: the settings a person chooses (the Training panel's form, the CLI's --set); others keep defaults
+    hyperparameters: tuple = ()
+    #: what the model streams while it trains (which plot draws it)
+    curve: CurveSpec = CurveSpec()
 
     @classmethod
     def _param_names(cls) -> list[str]:

@@ -20,6 +20,7 @@ from ._common import (
 from ._knn_prefilter import prefiltered_nearest
 from ._knn_ties import k_smallest_candidates, openmp_threads, replay_row, thread_ranges
 from .base import BaseClassifier, TrainingCallback, TrainingEvent, TrainingInterrupted
+from .params import CurveSpec, Hyperparameter
 
 METRICS = ("euclidean", "cosine")
 WEIGHTS = ("uniform", "distance")
@@ -77,6 +78,18 @@ class KNeighborsClassifier(BaseClassifier):
     """
 
     name = "knn"
+    label = "k-NN"
+    description = "the genre most of the k closest training clips have"
+    hyperparameters = (
+        Hyperparameter("n_neighbors", "int", 5, "k", "k: neighbours that vote", low=1, high=500),
+        Hyperparameter("k_max", "int", 25, "k max (curve)",
+                       "validation accuracy is plotted for k = 1 ... k max", low=1, high=500),
+        Hyperparameter("weights", "choice", "uniform", "Weights", "how the neighbours' votes count",
+                       choices=("uniform", "distance")),
+        Hyperparameter("metric", "choice", "euclidean", "Metric", "distance between feature vectors",
+                       choices=("euclidean", "cosine")),
+    )
+    curve = CurveSpec("validation", "k (neighbours)", "validation accuracy", "k-NN: validation accuracy vs k")
     _fitted_attrs = ("classes_", "X_fit_", "y_fit_", "loss_curve_", "val_accuracy_curve_")
 
     def __init__(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import log_sigmoid, sigmoid, softmax
-from ._linear import LinearClassifier
+from ._linear import LinearClassifier, linear_hyperparameters
 
 
 class OneVsRestLogisticRegression(LinearClassifier):
@@ -22,6 +22,9 @@ class OneVsRestLogisticRegression(LinearClassifier):
     """
 
     name = "ovr_logistic"
+    label = "One-vs-rest logistic"
+    description = "one binary logistic regression per genre against the rest"
+    hyperparameters = linear_hyperparameters()
     _fitted_attrs = LinearClassifier._fitted_attrs + ("class_losses_", "class_loss_curve_")
     _reports_class_losses = True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._common import log_softmax, softmax
-from ._linear import LinearClassifier
+from ._linear import LinearClassifier, linear_hyperparameters
 
 
 class SoftmaxRegression(LinearClassifier):
@@ -41,6 +41,9 @@ class SoftmaxRegression(LinearClassifier):
     """
 
     name = "softmax"
+    label = "Softmax regression"
+    description = "one linear model over all genres, probabilities from a softmax"
+    hyperparameters = linear_hyperparameters()
 
     def _loss_grad(self, X, Y, W, b, need_grad=True):
         n = X.shape[0]

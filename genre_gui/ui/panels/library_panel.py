@@ -25,13 +25,12 @@ from ..state import DatasetInfo
 from ..views.genre_timeline import GenreTimeline
 from ..widgets import CopyableTable, ProgressRow, format_seconds
 
-FEATURE_SET_NAMES = ("musicnn", "gtzan57", "mfcc13", "fft1000")
-FEATURE_SET_HELP = {
-    "musicnn": "musicnn: a network pre-trained on a million songs (1506 values; best, use 3 s segments)",
-    "gtzan57": "gtzan57: the 57 librosa statistics of the GTZAN table",
-    "mfcc13": "mfcc13: 13 mean MFCCs (the 'ceps' features of Building ML Systems with Python)",
-    "fft1000": "fft1000: the first 1000 FFT magnitudes (the seed paper's features)",
-}
+
+def feature_sets() -> dict:
+    """The feature-set registry (imported here, not at module import: the window's module stays light)."""
+    from ...core.features import FEATURE_SETS
+
+    return FEATURE_SETS
 
 
 class ProbabilityBars(pg.PlotWidget):
@@ -90,10 +89,10 @@ class LibraryPanel(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.feature_set = QComboBox()
-        for name in FEATURE_SET_NAMES:
+        for name, fs in feature_sets().items():
             self.feature_set.addItem(name)
-            self.feature_set.setItemData(self.feature_set.count() - 1, FEATURE_SET_HELP[name],
-                                         Qt.ItemDataRole.ToolTipRole)
+            tip = f"{fs.label or name}: {fs.description}"
+            self.feature_set.setItemData(self.feature_set.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.feature_set.setToolTip("Features extracted from audio folders and dropped songs")
         self.feature_set.currentTextChanged.connect(self.feature_set_changed.emit)
 
@@ -174,7 +173,7 @@ class LibraryPanel(QWidget):
         return self.feature_set.currentText()
 
     def set_feature_set(self, name: str) -> None:
-        if name in FEATURE_SET_NAMES:
+        if name in feature_sets():
             self.feature_set.blockSignals(True)
             self.feature_set.setCurrentText(name)
             self.feature_set.blockSignals(False)
@@ -195,7 +194,7 @@ class LibraryPanel(QWidget):
             f"features: {fs} ({len(ds.columns)} columns) · source: {origin}"
             + (f" · loaded in {info.elapsed_seconds:.1f} s" if info.elapsed_seconds >= 0.05 else "")
         )
-        if ds.feature_set in FEATURE_SET_NAMES and info.kind == "audio_folder":
+        if ds.feature_set in feature_sets() and info.kind == "audio_folder":
             self.set_feature_set(ds.feature_set)
         self.genres.set_rows([list(row) for row in summary.per_class])
         self.genres.resizeColumnsToContents()

@@ -23,18 +23,12 @@ from PySide6.QtWidgets import (
 
 from ...workers.training import ModelSpec, Protocol
 from ..views.loss_curves import LossCurvesView
-from ..views.palette import model_label
 from ..widgets import ProgressRow
 
-#: learning rate shown when the solver changes (the models' own defaults per solver)
 FAULT_FILTERED_HELP = (
     "The split most GTZAN papers report on (Kereliuk, Sturm & Larsen 2015): repeated and mislabelled clips "
     "removed, no artist in two sets. Trains on its 443 + 197 train and validation clips, scores its 290 "
     "test clips. Only for datasets with GTZAN clip ids (blues.00042).")
-LEARNING_RATES = {"gd": 0.5, "sgd": 0.05, "adam": 0.01}
-SOLVERS = ("adam", "sgd", "gd")
-SOLVER_TIPS = {"adam": "Adam, mini-batch", "sgd": "mini-batch SGD with momentum",
-               "gd": "full-batch gradient descent, lr ×0.95 every 50 epochs"}
 
 
 def _dspin(lo: float, hi: float, value: float, decimals: int, step: float, tip: str) -> QDoubleSpinBox:
@@ -55,93 +49,114 @@ def _ispin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
     return s
 
 
-class LinearModelBox(QGroupBox):
-    """Hyperparameters of softmax or one-vs-rest logistic regression."""
+class ModelBox(QGroupBox):
+    """A model family's form, built from its hyperparameter specs (``core.models.params``): tick it to
+    train it. Fields reset their default when the setting they depend on changes (the learning rate per
+    solver) and grey out when it makes them moot (batch size under full-batch gd)."""
 
-    def __init__(self, name: str, enabled: bool = True) -> None:
-        super().__init__(model_label(name))
-        self.name = name
+    def __init__(self, cls: type, enabled: bool = True) -> None:
+        super().__init__(cls.label or cls.name)
+        self.name = cls.name
+        self.cls = cls
         self.setCheckable(True)
         self.setChecked(enabled)
-        self.solver = QComboBox()
-        for s in SOLVERS:
-            self.solver.addItem(s)
-            self.solver.setItemData(self.solver.count() - 1, SOLVER_TIPS[s], Qt.ItemDataRole.ToolTipRole)
-        self.lr = _dspin(1e-5, 10.0, LEARNING_RATES["adam"], 5, 0.001, "learning rate (step size)")
-        self.epochs = _ispin(1, 100000, 300, "epochs (passes over the training data)")
-        self.batch = _ispin(1, 1_000_000, 200, "mini-batch size (ignored by full-batch gd)")
-        self.l2 = _dspin(0.0, 100.0, 1e-3, 5, 1e-3, "L2 penalty (alpha)")
-        self.solver.currentTextChanged.connect(self._solver_changed)
+        if cls.description:
+            self.setToolTip(cls.description)
+        self.specs = {h.name: h for h in cls.hyperparameters}
+        self.fields: dict[str, QWidget] = {}
         form = QFormLayout(self)
-        form.addRow("Solver", self.solver)
-        form.addRow("Learning rate", self.lr)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Batch size", self.batch)
-        form.addRow("L2 (alpha)", self.l2)
+        for h in cls.hyperparameters:
+            self.fields[h.name] = w = self._make_field(h)
+            form.addRow(h.title, w)
+        for h in cls.hyperparameters:
+            if h.kind == "choice":
+                self.fields[h.name].currentTextChanged.connect(lambda _t, n=h.name: self._choice_changed(n))
+        self._update_enabled()
 
-    def _solver_changed(self, solver: str) -> None:
-        self.lr.setValue(LEARNING_RATES.get(solver, self.lr.value()))
-        self.batch.setEnabled(solver != "gd")
+    @staticmethod
+    def _make_field(h) -> QWidget:
+        if h.kind == "int":
+            w = _ispin(int(h.low if h.low is not None else -2**31 + 1),
+                       int(h.high if h.high is not None else 2**31 - 1), int(h.default), h.help)
+        elif h.kind == "float":
+            w = _dspin(h.low if h.low is not None else -1e9, h.high if h.high is not None else 1e9,
+                       float(h.default), h.decimals, h.step, h.help)
+        elif h.kind == "bool":
+            w = QCheckBox()
+            w.setChecked(bool(h.default))
+            w.setToolTip(h.help)
+        else:
+            w = QComboBox()
+            for c in h.choices:
+                w.addItem(c)
+                if c in h.choice_help:
+                    w.setItemData(w.count() - 1, h.choice_help[c], Qt.ItemDataRole.ToolTipRole)
+            w.setCurrentText(str(h.default))
+            w.setToolTip(h.help)
+        return w
+
+    def field(self, name: str) -> QWidget:
+        """The form field of hyperparameter ``name``."""
+        return self.fields[name]
+
+    def _value(self, name: str) -> Any:
+        w, kind = self.fields[name], self.specs[name].kind
+        if kind == "int":
+            return int(w.value())
+        if kind == "float":
+            return float(w.value())
+        if kind == "bool":
+            return bool(w.isChecked())
+        return w.currentText()
+
+    def _set_value(self, name: str, value: Any) -> None:
+        w, kind = self.fields[name], self.specs[name].kind
+        if kind in ("int", "float"):
+            w.setValue(value)
+        elif kind == "bool":
+            w.setChecked(bool(value))
+        else:
+            w.setCurrentText(str(value))
+
+    def _choice_changed(self, name: str) -> None:
+        settings = {n: self._value(n) for n in self.fields}
+        for h in self.specs.values():
+            if h.default_by is not None and h.default_by[0] == name:
+                self._set_value(h.name, h.default_for(settings))
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        settings = {n: self._value(n) for n in self.fields}
+        for h in self.specs.values():
+            self.fields[h.name].setEnabled(h.applies(settings))
 
     def params(self) -> dict[str, Any]:
-        return {"solver": self.solver.currentText(), "learning_rate": float(self.lr.value()),
-                "max_iter": int(self.epochs.value()), "batch_size": int(self.batch.value()),
-                "alpha": float(self.l2.value()), "random_state": 0}
+        out = {n: self._value(n) for n in self.fields}
+        if "random_state" in self.cls._param_names():
+            out["random_state"] = 0  # runs are reproducible: the same settings give the same model
+        return out
 
     def config(self) -> dict[str, Any]:
         return {"enabled": self.isChecked(), **self.params()}
 
     def apply(self, cfg: dict[str, Any]) -> None:
+        """Restore saved settings; a value a hand-edited settings file got wrong keeps its default."""
+        self.setChecked(bool(cfg.get("enabled", self.isChecked())))
+        for name, h in self.specs.items():  # choices first: they reset the fields that depend on them
+            if h.kind == "choice" and name in cfg:
+                self._apply_one(name, cfg[name])
+        for name, h in self.specs.items():
+            if h.kind != "choice" and name in cfg:
+                self._apply_one(name, cfg[name])
+        self._update_enabled()
+
+    def _apply_one(self, name: str, raw: Any) -> None:
+        h = self.specs[name]
         try:
-            self.setChecked(bool(cfg.get("enabled", self.isChecked())))
-            if cfg.get("solver") in SOLVERS:
-                self.solver.setCurrentText(cfg["solver"])
-            if "learning_rate" in cfg:
-                self.lr.setValue(float(cfg["learning_rate"]))
-            self.epochs.setValue(int(cfg.get("max_iter", self.epochs.value())))
-            self.batch.setValue(int(cfg.get("batch_size", self.batch.value())))
-            self.l2.setValue(float(cfg.get("alpha", self.l2.value())))
-        except (TypeError, ValueError):  # a hand-edited settings file: keep the defaults
-            pass
-
-
-class KnnBox(QGroupBox):
-    def __init__(self, enabled: bool = True) -> None:
-        super().__init__(model_label("knn"))
-        self.name = "knn"
-        self.setCheckable(True)
-        self.setChecked(enabled)
-        self.k = _ispin(1, 500, 5, "k: neighbours that vote")
-        self.k_max = _ispin(1, 500, 25, "validation accuracy is plotted for k = 1 … k max")
-        self.weights = QComboBox()
-        self.weights.addItems(["uniform", "distance"])
-        self.metric_combo = QComboBox()
-        self.metric_combo.addItems(["euclidean", "cosine"])
-        form = QFormLayout(self)
-        form.addRow("k", self.k)
-        form.addRow("k max (curve)", self.k_max)
-        form.addRow("Weights", self.weights)
-        form.addRow("Metric", self.metric_combo)
-
-    def params(self) -> dict[str, Any]:
-        return {"n_neighbors": int(self.k.value()), "weights": self.weights.currentText(),
-                "metric": self.metric_combo.currentText(),
-                "k_max": int(max(self.k_max.value(), self.k.value()))}
-
-    def config(self) -> dict[str, Any]:
-        return {"enabled": self.isChecked(), **self.params()}
-
-    def apply(self, cfg: dict[str, Any]) -> None:
-        try:
-            self.setChecked(bool(cfg.get("enabled", self.isChecked())))
-            self.k.setValue(int(cfg.get("n_neighbors", self.k.value())))
-            self.k_max.setValue(int(cfg.get("k_max", self.k_max.value())))
-            if cfg.get("weights") in ("uniform", "distance"):
-                self.weights.setCurrentText(cfg["weights"])
-            if cfg.get("metric") in ("euclidean", "cosine"):
-                self.metric_combo.setCurrentText(cfg["metric"])
+            value = h.check({"int": int, "float": float, "bool": bool}.get(h.kind, str)(raw))
         except (TypeError, ValueError):
-            pass
+            return
+        self._set_value(name, value)
 
 
 class ProtocolBox(QGroupBox):
@@ -152,6 +167,9 @@ class ProtocolBox(QGroupBox):
         self.kind.addItem("k-fold cross-validation", "kfold")
         self.kind.addItem("Fault-filtered GTZAN split", "fault-filtered")
         self.kind.setItemData(2, FAULT_FILTERED_HELP, Qt.ItemDataRole.ToolTipRole)
+        self.kind.addItem("The dataset's own split", "predefined")
+        self.kind.setItemData(3, "Train on the dataset's training part, score its test part (MNIST: the "
+                                 "official 60,000 / 10,000 split)", Qt.ItemDataRole.ToolTipRole)
         self.test_percent = _ispin(5, 50, 20, "percentage of the clips held out for testing")
         self.test_percent.setSuffix(" %")
         self.folds = _ispin(2, 20, 5, "number of folds")
@@ -221,7 +239,9 @@ class TrainingPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_boxes = [LinearModelBox("softmax"), LinearModelBox("ovr_logistic"), KnnBox()]
+        from ...core.models import MODELS
+
+        self.model_boxes = [ModelBox(cls) for cls in MODELS.values()]
         self.protocol_box = ProtocolBox()
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
@@ -277,10 +297,16 @@ class TrainingPanel(QWidget):
 
     def set_fault_filtered_available(self, available: bool) -> None:
         """Offer the fault-filtered split only for GTZAN ids (it names GTZAN clips)."""
+        self._offer("fault-filtered", available)
+
+    def set_predefined_split_available(self, available: bool) -> None:
+        """Offer the dataset's own split only when it has one (an MNIST folder with both IDX pairs)."""
+        self._offer("predefined", available)
+
+    def _offer(self, kind: str, available: bool) -> None:
         box = self.protocol_box
-        item = box.kind.model().item(box.kind.findData("fault-filtered"))
-        item.setEnabled(available)
-        if not available and box.kind.currentData() == "fault-filtered":
+        box.kind.model().item(box.kind.findData(kind)).setEnabled(available)
+        if not available and box.kind.currentData() == kind:
             box.kind.setCurrentIndex(box.kind.findData("kfold"))
 
     def set_segment_mode_available(self, available: bool, reason: str = "") -> None:

@@ -102,7 +102,8 @@ class LossCurvesView(QWidget):
         key = (model, kind)
         if key not in self._series:
             colour = model_colour(model)
-            if kind == "knn":
+            if kind == "knn":  # a validation curve against the model's own x (k-NN: accuracy vs k)
+                self._label_validation_plot(model)
                 pen = pg.mkPen(colour, width=2)
                 item = self.knn_plot.plot(pen=pen, symbol="o", symbolSize=5, symbolBrush=colour,
                                           name=f"{model_label(model)} (validation)")
@@ -113,6 +114,16 @@ class LossCurvesView(QWidget):
                                            name=f"{model_label(model)} validation")
             self._series[key] = _Series(item)
         return self._series[key]
+
+    def _label_validation_plot(self, model: str) -> None:
+        from ...core.models import MODELS
+
+        cls = MODELS.get(model)
+        if cls is not None and cls.curve.kind == "validation":
+            spec = cls.curve
+            self.knn_plot.setTitle(spec.title or f"{model_label(model)}: {spec.y_label} vs {spec.x_label}")
+            self.knn_plot.setLabel("bottom", spec.x_label)
+            self.knn_plot.setLabel("left", spec.y_label)
 
     def add_events(self, model: str, events, fold: int = -1, n_folds: int = 1) -> None:
         """Append a batch of events; a new fold restarts that model's curves (each fold starts at epoch 1)."""

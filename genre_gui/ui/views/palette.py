@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-MODEL_COLOURS = {
-    "softmax": (31, 119, 180),
-    "ovr_logistic": (255, 127, 14),
-    "knn": (44, 160, 44),
-}
-_EXTRA = [(214, 39, 40), (148, 103, 189), (140, 86, 75), (227, 119, 194)]
-
-MODEL_LABELS = {
-    "softmax": "Softmax regression",
-    "ovr_logistic": "One-vs-rest logistic",
-    "knn": "k-NN",
-}
+#: the models' colours, in the order of the model registry (core.models.MODELS): blue, orange, green, ...
+PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+           (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 
 
 def model_colour(name: str) -> tuple[int, int, int]:
-    if name in MODEL_COLOURS:
-        return MODEL_COLOURS[name]
-    return _EXTRA[sum(map(ord, name)) % len(_EXTRA)]
+    """A registered model's colour by its place in the registry; others get one from their name."""
+    from ...core.models import MODELS
+
+    names = list(MODELS)
+    if name in names and names.index(name) < len(PALETTE):
+        return PALETTE[names.index(name)]
+    return PALETTE[3 + sum(map(ord, name)) % (len(PALETTE) - 3)]
 
 
 def model_label(name: str) -> str:
-    return MODEL_LABELS.get(name, name)
+    """A model's display name from the registry (its key when it has none, or is unknown)."""
+    from ...core.models import MODELS
+
+    cls = MODELS.get(name)
+    return (cls.label if cls is not None else "") or name
 
 
 def setup_pyqtgraph() -> None:
