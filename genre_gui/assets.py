@@ -48,10 +48,12 @@ MUSICNN_LICENCE = ROOT / "models" / "musicnn_msd.LICENSE.md"
 ICON = ROOT / "genre_gui.svg"
 #: the fault-filtered GTZAN split lists (Kereliuk, Sturm & Larsen 2015; MIT, see its LICENSE)
 GTZAN_SPLITS = ROOT / "gtzan_splits"
+GTZAN_TRAIN = GTZAN_SPLITS / "train_filtered.txt"
+GTZAN_VALID = GTZAN_SPLITS / "valid_filtered.txt"
+GTZAN_TEST = GTZAN_SPLITS / "test_filtered.txt"
 GTZAN_SPLITS_LICENCE = GTZAN_SPLITS / "LICENSE"
 #: the licences of third-party assets shipped here
 LICENCES = (MUSICNN_LICENCE, GTZAN_SPLITS_LICENCE)
 #: every asset the app needs at run time: the packaging tests check each is in the wheel and the bundle
 ALL = (DEMO_CSV, DEFAULT_MODEL, TABLE_MODEL, MUSICNN_WEIGHTS, MUSICNN_LICENCE, ICON,
-       GTZAN_SPLITS / "train_filtered.txt", GTZAN_SPLITS / "valid_filtered.txt",
-       GTZAN_SPLITS / "test_filtered.txt", GTZAN_SPLITS_LICENCE)
+       GTZAN_TRAIN, GTZAN_VALID, GTZAN_TEST, GTZAN_SPLITS_LICENCE)

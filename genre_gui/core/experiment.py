@@ -14,6 +14,7 @@ Protocols:
   splits for every model); the model kept is refit on every clip.
 - ``fault-filtered``: the fault-filtered GTZAN split (Kereliuk, Sturm & Larsen 2015; 443 train, 197
   validation, 290 test clips, no artist across sets), for datasets whose ids are GTZAN ids.
+- ``predefined``: the dataset's own split (``Dataset.split``; MNIST's official 60,000 / 10,000).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from .models import TrainingEvent
     from .pipeline import Pipeline
 
-PROTOCOL_KINDS = ("holdout", "kfold", "fault-filtered")
+PROTOCOL_KINDS = ("holdout", "kfold", "fault-filtered", "predefined")
 FOLD_KINDS = ("stratified", "blocked")
 #: default region of practical equivalence of the Bayesian test: one percentage point of accuracy
 DEFAULT_ROPE = 0.01
@@ -102,6 +103,8 @@ class Protocol:
         elif self.kind == "fault-filtered":
             train = "train + validation" if self.use_validation else "train"
             text = f"fault-filtered GTZAN split (trained on {train}, scored on test; no artist across sets)"
+        elif self.kind == "predefined":
+            text = "the dataset's own split (trained on its training part, scored on its test part)"
         else:
             how = "blocked by clip number" if self.fold_kind == "blocked" else "stratified, grouped by clip"
             text = f"{self.n_splits}-fold ({how})"
@@ -122,6 +125,16 @@ class Protocol:
             return [Split(train, test)]
         if self.kind == "fault-filtered":
             train, test = fault_filtered_split(dataset.groups, use_validation=self.use_validation)
+            return [Split(train, test)]
+        if self.kind == "predefined":
+            split = getattr(dataset, "split", None)
+            if split is None:
+                raise ValueError("this dataset has no split of its own (an MNIST folder with its training "
+                                 "and t10k files has one)")
+            train, test = np.flatnonzero(split == "train"), np.flatnonzero(split == "test")
+            if train.shape[0] == 0 or test.shape[0] == 0:
+                raise ValueError(f"the dataset's split has {train.shape[0]} training and {test.shape[0]} "
+                                 "test rows; it needs both")
             return [Split(train, test)]
         out = []
         for r in range(self.n_repeats):
@@ -165,16 +178,16 @@ def fault_filtered_split(groups: Any, use_validation: bool = True) -> tuple[np.n
     ValueError
         When the ids are not GTZAN ids, or too few of them are in the split to train and test.
     """
-    from ..assets import GTZAN_SPLITS
+    from ..assets import GTZAN_TEST, GTZAN_TRAIN, GTZAN_VALID
 
     try:
         keys = gtzan_keys(groups)
     except ValueError as exc:
         raise ValueError(f"the fault-filtered split needs GTZAN clip ids (blues.00042): {exc}") from exc
-    train_keys = set(read_split_list(GTZAN_SPLITS / "train_filtered.txt"))
+    train_keys = set(read_split_list(GTZAN_TRAIN))
     if use_validation:
-        train_keys |= set(read_split_list(GTZAN_SPLITS / "valid_filtered.txt"))
-    test_keys = set(read_split_list(GTZAN_SPLITS / "test_filtered.txt"))
+        train_keys |= set(read_split_list(GTZAN_VALID))
+    test_keys = set(read_split_list(GTZAN_TEST))
     train = np.flatnonzero(np.isin(keys, list(train_keys)))
     test = np.flatnonzero(np.isin(keys, list(test_keys)))
     if train.shape[0] == 0 or test.shape[0] == 0:

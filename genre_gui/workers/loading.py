@@ -8,7 +8,6 @@ import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .base import JobCancelled, Worker
@@ -35,6 +34,8 @@ class DatasetSummary:
     per_class: tuple[tuple[str, int, int], ...]  # (class, clips, rows)
     #: the ids are GTZAN ids with clips on both sides of the fault-filtered split (it can be offered)
     fault_filtered: bool = False
+    #: the dataset comes with its own train/test split (MNIST's official one)
+    predefined_split: bool = False
 
     @property
     def segmented(self) -> bool:
@@ -52,7 +53,8 @@ def summarize(dataset: Any) -> DatasetSummary:
     clip_labels = y[first]
     per_class = tuple((str(c), int(np.count_nonzero(clip_labels == c)), int(np.count_nonzero(y == c)))
                       for c in dataset.classes)
-    return DatasetSummary(int(y.shape[0]), int(first.shape[0]), per_class, _fault_filtered_applies(groups))
+    return DatasetSummary(int(y.shape[0]), int(first.shape[0]), per_class, _fault_filtered_applies(groups),
+                          getattr(dataset, "split", None) is not None)
 
 
 def _fault_filtered_applies(groups: Any) -> bool:
@@ -101,14 +103,10 @@ class DatasetLoadWorker(Worker):
                 n_clips = len(set(dataset.groups.tolist()))
                 dataset = dataclasses.replace(
                     dataset, name=f"GTZAN features ({n_clips} clips, {len(dataset.classes)} genres)")
-        elif req.kind == "idx":
-            from ..core.datasets import load_idx
+        else:  # the same loader the CLI uses, for what core.datasets.detect_dataset found
+            from ..core.datasets import DatasetSource, open_dataset
 
-            dataset = load_idx(req.paths[0], req.paths[1])
-        else:
-            from ..core.datasets import load_dataset
-
-            dataset = load_dataset(req.paths[0])
+            dataset = open_dataset(DatasetSource(req.kind, tuple(req.paths)))
         self.check_cancelled()
         if req.kind == "demo":
             prewarm_extraction_server()
@@ -206,56 +204,3 @@ def _open_cache(path: str | None, warnings: list[str]):
         return None
 
 
-def classify_request(paths: list[str]) -> tuple[str, tuple[str, ...]] | None:
-    """Which kind of dataset ``paths`` describe, or None when they are not a dataset (audio files)."""
-    if not paths:
-        return None
-    first = Path(paths[0])
-    if first.is_dir():
-        idx = []
-        if _listable(first):
-            idx = sorted(p for p in first.iterdir() if "idx" in p.name and p.is_file())
-        if idx:
-            pair = _idx_pair([str(p) for p in idx])
-            if pair:
-                return "idx", pair
-        return "audio_folder", (str(first),)
-    names = [str(p) for p in paths]
-    if any("idx" in Path(p).name for p in names):
-        pair = _idx_pair(names)
-        if pair:
-            return "idx", pair
-    suffix = first.suffix.lower()
-    if suffix == ".csv":
-        return "csv", (str(first),)
-    if suffix == ".npz":
-        return "npz", (str(first),)
-    return None
-
-
-def _listable(folder: Path) -> bool:
-    try:
-        os.listdir(folder)
-        return True
-    except OSError:
-        return False
-
-
-def _idx_pair(names: list[str]) -> tuple[str, str] | None:
-    """(images, labels) for MNIST-style names; a lone file finds its sibling in the same folder."""
-    images = [n for n in names if "idx3" in Path(n).name or "images" in Path(n).name]
-    labels = [n for n in names if "idx1" in Path(n).name or "labels" in Path(n).name]
-    # prefer the training pair when a whole MNIST folder is given
-    images.sort(key=lambda n: ("train" not in Path(n).name, n))
-    labels.sort(key=lambda n: ("train" not in Path(n).name, n))
-    if images and not labels:
-        guess = images[0].replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1")
-        if guess != images[0] and os.path.exists(guess):
-            labels = [guess]
-    if labels and not images:
-        guess = labels[0].replace("labels-idx1", "images-idx3").replace("labels.idx1", "images.idx3")
-        if guess != labels[0] and os.path.exists(guess):
-            images = [guess]
-    if images and labels:
-        return images[0], labels[0]
-    return None

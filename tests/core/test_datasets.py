@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from genre_gui.core.datasets import (
     clip_id,
     load_dataset,
     load_feature_csv,
+    load_idx,
     load_npz,
     save_feature_csv,
     save_npz,
@@ -470,3 +472,29 @@ def test_is_dataset_npz_tells_datasets_from_model_files_and_junk(tmp_path, gtzan
     assert not is_dataset_npz(cli.DEFAULT_MODEL)  # a model file has a header member
     assert not is_dataset_npz(tmp_path / "junk.npz")
     assert not is_dataset_npz(tmp_path / "missing.npz")
+
+
+def test_one_detection_for_every_kind_of_path(tmp_path, mnist_dir, gtzan_csv):
+    from genre_gui.core.datasets import DatasetSource, detect_dataset
+
+    src = detect_dataset([mnist_dir])
+    names = [Path(p).name for p in src.paths]
+    assert src.kind == "idx" and names == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                                           "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    lone = detect_dataset([mnist_dir / "t10k-labels-idx1-ubyte.gz"])  # a labels file finds its images
+    assert lone == DatasetSource("idx", (str(mnist_dir / "t10k-images-idx3-ubyte.gz"),
+                                         str(mnist_dir / "t10k-labels-idx1-ubyte.gz")))
+    assert detect_dataset([gtzan_csv]) == DatasetSource("csv", (str(gtzan_csv),))
+    assert detect_dataset([tmp_path]) == DatasetSource("audio_folder", (str(tmp_path),))
+    assert detect_dataset([tmp_path / "x.npz"]).kind == "npz"
+    assert detect_dataset([tmp_path / "song.mp3"]) is None and detect_dataset([]) is None
+
+
+def test_mnist_folder_brings_its_official_split(mnist_dir):
+    d = load_dataset(mnist_dir)
+    assert d.X.shape == (70_000, 784)
+    assert (d.split == "train").sum() == 60_000 and (d.split == "test").sum() == 10_000
+    assert d.split[:60_000].tolist() == ["train"] * 60_000  # training rows first, in file order
+    t10k = load_idx(mnist_dir / "t10k-images-idx3-ubyte.gz", mnist_dir / "t10k-labels-idx1-ubyte.gz")
+    np.testing.assert_array_equal(d.X[60_000:], t10k.X)
+    np.testing.assert_array_equal(d.y[60_000:], t10k.y)

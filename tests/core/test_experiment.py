@@ -1,5 +1,6 @@
 """core.experiment: protocols, their splits, one model's evaluation, paired tests and the learning curve."""
 
+import dataclasses
 import hashlib
 import json
 
@@ -8,6 +9,7 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier as SkKNN
 from sklearn.preprocessing import StandardScaler as SkScaler
 
+from genre_gui.assets import DEMO_CSV, GTZAN_TEST, GTZAN_TRAIN, GTZAN_VALID
 from genre_gui.core.datasets import Dataset, load_feature_csv
 from genre_gui.core.evaluation import blocked_kfold, parse_clip_ids
 from genre_gui.core.evaluation.significance import corrected_resampled_ttest
@@ -20,7 +22,6 @@ from genre_gui.core.experiment import (
     learning_curve,
     learning_curve_sizes,
 )
-from genre_gui.assets import DEMO_CSV, GTZAN_SPLITS
 
 
 @pytest.fixture(scope="module")
@@ -86,18 +87,18 @@ def test_repeated_blocked_folds_keep_contiguous_blocks(table):
     assert any(not np.array_equal(a.test_idx, b.test_idx) for a, b in zip(splits[:10], splits[10:20]))
 
 
-def _split_file(name):
-    text = (GTZAN_SPLITS / name).read_text()
+def _split_file(path):
+    text = path.read_text()
     return {line.rsplit("/", 1)[-1].removesuffix(".wav") for line in text.split()}
 
 
 def test_bundled_split_lists_are_the_published_ones():
     # md5 of jongpillee/music_dataset_split's GTZAN_split files (also coreyker/dnn-mgr's)
-    expected = {"train_filtered.txt": "d55795dd4bc006e94d1c1b092bfe9da3",
-                "valid_filtered.txt": "bf8b8540ab13630c984d6331b3102191",
-                "test_filtered.txt": "6dbab6aabd0c49a20bc3b6df10986454"}
-    for name, md5 in expected.items():
-        assert hashlib.md5((GTZAN_SPLITS / name).read_bytes()).hexdigest() == md5, name
+    expected = {GTZAN_TRAIN: "d55795dd4bc006e94d1c1b092bfe9da3",
+                GTZAN_VALID: "bf8b8540ab13630c984d6331b3102191",
+                GTZAN_TEST: "6dbab6aabd0c49a20bc3b6df10986454"}
+    for path, md5 in expected.items():
+        assert hashlib.md5(path.read_bytes()).hexdigest() == md5, path.name
 
 
 def test_fault_filtered_split_on_the_gtzan_table(table):
@@ -105,8 +106,8 @@ def test_fault_filtered_split_on_the_gtzan_table(table):
     # 443 train + 197 validation, 290 test; 70 clips of the table are in no list
     assert (len(train), len(test)) == (640, 290)
     ids = [g.removesuffix(".wav") for g in np.asarray(table.groups).tolist()]
-    assert {ids[i] for i in test} == _split_file("test_filtered.txt")
-    assert {ids[i] for i in train} == _split_file("train_filtered.txt") | _split_file("valid_filtered.txt")
+    assert {ids[i] for i in test} == _split_file(GTZAN_TEST)
+    assert {ids[i] for i in train} == _split_file(GTZAN_TRAIN) | _split_file(GTZAN_VALID)
     only_train, _ = fault_filtered_split(table.groups, use_validation=False)
     assert len(only_train) == 443
     assert not _clips_of(table, train) & _clips_of(table, test)
@@ -207,3 +208,25 @@ def test_learning_curve_sizes_and_growth(table):
     assert curve.mean[0] < 0.35 < 0.45 < curve.mean[1]
     with pytest.raises(ValueError, match="no test clip"):
         learning_curve(ModelSpec("knn"), table, [100], repeats=1)
+
+
+def test_predefined_split_protocol():
+    rng = np.random.default_rng(1)
+    y = np.repeat(["a", "b"], 20)
+    X = rng.normal(size=(40, 3)) + (y == "b")[:, None] * 3.0
+    split = np.array((["train"] * 15 + ["test"] * 5) * 2)
+    ids = [f"r{i}" for i in range(40)]
+    ds = Dataset(X, y, np.array(ids), ["a", "b"], ["f0", "f1", "f2"], ids, "toy", split=split)
+    (s,) = Protocol("predefined").splits(ds)
+    assert s.train_idx.tolist() == [i for i in range(40) if split[i] == "train"]
+    assert s.test_idx.tolist() == [i for i in range(40) if split[i] == "test"]
+    r = evaluate_model(ModelSpec("knn", {"n_neighbors": 3}), ds, Protocol("predefined"))
+    assert len(r.y_true) == 10 and r.pipeline.metadata["n_train"] == 30
+    assert "own split" in Protocol("predefined").describe()
+    # the split follows rows through subset and concat
+    sub = ds.subset(np.arange(0, 40, 2))
+    assert sub.split.tolist() == split[::2].tolist()
+    with pytest.raises(ValueError, match="no split of its own"):
+        Protocol("predefined").splits(Dataset(X, y, np.array(ids), ["a", "b"], ["f0", "f1", "f2"], ids))
+    with pytest.raises(ValueError, match="0 test rows"):
+        Protocol("predefined").splits(dataclasses.replace(ds, split=np.array(["train"] * 40)))

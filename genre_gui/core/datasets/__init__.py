@@ -6,20 +6,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import DatasetError
 from .base import Dataset
 from .csv_table import clip_id, load_feature_csv, save_feature_csv
+from .detect import DatasetSource, detect_dataset
 from .folder import load_audio_folder, scan_audio_folder
 from .npz import load_npz, save_npz
 
 __all__ = [
     "Dataset", "DatasetError", "load_dataset", "load_feature_csv", "save_feature_csv", "load_audio_folder",
-    "scan_audio_folder", "load_idx", "load_npz", "save_npz", "clip_id", "find_idx_pair",
+    "scan_audio_folder", "load_idx", "load_npz", "save_npz", "clip_id", "DatasetSource", "detect_dataset",
+    "open_dataset",
 ]
 
 
@@ -30,29 +35,45 @@ def load_idx(images_path: str | os.PathLike, labels_path: str | os.PathLike) -> 
     return _load_idx(images_path, labels_path)
 
 
-def find_idx_pair(path: str | os.PathLike) -> tuple[Path, Path] | None:
-    """The (images, labels) IDX files for ``path``: an images file, or a folder holding a training pair.
+def open_dataset(
+    source: DatasetSource,
+    *,
+    feature_set: str | None = None,
+    cache: Any = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    n_jobs: int = 2,
+    segment_seconds: float | None = None,
+) -> Dataset:
+    """Load what :func:`detect_dataset` found (the CLI, the loading worker and the window all do this).
 
-    Returns None when ``path`` is not IDX data.
+    An IDX source with a training and a test pair (an MNIST folder) gives both, the official split in
+    ``Dataset.split`` (``"train"``/``"test"`` per row), which the ``predefined`` protocol uses.
+
+    Raises
+    ------
+    DatasetError
+        Whatever the chosen loader rejects.
     """
-    p = Path(path)
-    if p.is_file():
-        name = p.name
-        if "idx3-ubyte" in name:
-            base = name.replace("images", "labels").replace("idx3-ubyte", "idx1-ubyte")
-            labels = p.with_name(base)
-            if not labels.exists():
-                raise DatasetError(f"{p}: no matching labels file {labels.name} beside it")
-            return p, labels
-        return None
-    if p.is_dir():
-        for prefix in ("train", "t10k"):
-            for suffix in ("", ".gz"):
-                img = p / f"{prefix}-images-idx3-ubyte{suffix}"
-                lab = p / f"{prefix}-labels-idx1-ubyte{suffix}"
-                if img.exists() and lab.exists():
-                    return img, lab
-    return None
+    kind, paths = source.kind, source.paths
+    if kind == "audio_folder":
+        from ..features import DEFAULT_FEATURE_SET
+
+        return load_audio_folder(paths[0], feature_set or DEFAULT_FEATURE_SET, cache=cache, progress=progress,
+                                 cancel=cancel, n_jobs=n_jobs, segment_seconds=segment_seconds)
+    if kind == "csv":
+        return load_feature_csv(paths[0], feature_set or "auto")
+    if kind == "npz":
+        return load_npz(paths[0])
+    if kind == "idx":
+        train = load_idx(paths[0], paths[1])
+        if len(paths) < 4:
+            return train
+        test = load_idx(paths[2], paths[3])
+        both = train.concat(test, name=f"{Path(paths[0]).parent.name or 'IDX'} (train + test)")
+        split = np.array(["train"] * len(train) + ["test"] * len(test))
+        return dataclasses.replace(both, split=split, classes=sorted(both.classes))
+    raise DatasetError(f"unknown dataset kind {kind!r}")
 
 
 def load_dataset(
@@ -86,18 +107,14 @@ def load_dataset(
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"{p}: no such file or folder")
-    idx = find_idx_pair(p)
-    if idx is not None:
-        return load_idx(*idx)
-    if p.is_dir():
-        return load_audio_folder(p, feature_set or "gtzan57", cache=cache, progress=progress, cancel=cancel,
-                                 n_jobs=n_jobs, segment_seconds=segment_seconds)
-    suffix = p.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
-        return load_feature_csv(p, feature_set or "auto")
-    if suffix == ".npz":
-        return load_npz(p)
-    raise DatasetError(
-        f"{p}: unknown dataset type '{p.suffix}'; expected a folder of audio, a .csv feature table, "
-        "an .npz archive or MNIST IDX files"
-    )
+    source = detect_dataset([p])
+    if source is None:
+        if "idx" in p.name:
+            other = "labels" if "idx3" in p.name else "images"
+            raise DatasetError(f"{p}: no matching {other} file beside it")
+        raise DatasetError(
+            f"{p}: unknown dataset type '{p.suffix}'; expected a folder of audio, a .csv feature table, "
+            "an .npz archive or MNIST IDX files"
+        )
+    return open_dataset(source, feature_set=feature_set, cache=cache, progress=progress, cancel=cancel,
+                        n_jobs=n_jobs, segment_seconds=segment_seconds)

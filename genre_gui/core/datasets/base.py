@@ -41,6 +41,8 @@ class Dataset:
     name: str = "dataset"
     feature_set: str | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)
+    #: the dataset's own split, ``"train"``/``"test"`` per row (MNIST's official one), or None
+    split: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
@@ -52,6 +54,7 @@ class Dataset:
             X=self.X[idx], y=self.y[idx], groups=self.groups[idx], classes=list(self.classes),
             columns=list(self.columns), sources=[self.sources[i] for i in np.arange(len(self))[idx]],
             name=self.name, feature_set=self.feature_set, failures=list(self.failures),
+            split=None if self.split is None else self.split[idx],
         )
 
     def concat(self, other: Dataset, name: str | None = None) -> Dataset:
@@ -73,4 +76,6 @@ class Dataset:
             classes=sorted(set(self.classes) | set(other.classes)), columns=list(self.columns),
             sources=list(self.sources) + list(other.sources), name=name or f"{self.name} + {other.name}",
             feature_set=self.feature_set, failures=list(self.failures) + list(other.failures),
+            split=None if self.split is None or other.split is None
+            else np.concatenate([self.split, other.split]),
         )
