@@ -7,6 +7,7 @@ This package is the only place that creates QThreads.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 import traceback
@@ -59,23 +60,49 @@ class Throttle:
 
 
 class EtaEstimator:
-    """Seconds left from the average rate since ``start`` (None until some work is done)."""
+    """Seconds left, from the work rate smoothed over about ``tau`` seconds (None until it is known).
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    A run's rate changes as it goes (k-NN folds are fast, softmax folds slow; cached files cost nothing),
+    and the average since the start then swings the estimate between minutes and hours. The rate is an
+    exponential moving average of the recent rates, and the estimate may fall freely but rises only
+    gradually, so a person sees a steady countdown rather than a jumping one.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, tau: float = 10.0) -> None:
         self._clock = clock
-        self._t0 = clock()
-        self._done0: int | None = None
+        self._tau = tau
+        self._last: tuple[int, float] | None = None
+        self._rate: float | None = None
+        self._shown: float | None = None
+        self._shown_at = 0.0
 
     def eta(self, done: int, total: int) -> float | None:
-        if self._done0 is None:
+        now = self._clock()
+        if self._last is None:
             # the first report may already count cached items, which took no time: measure from here
-            self._done0, self._t0 = done, self._clock()
+            self._last = (done, now)
             return None
-        elapsed = self._clock() - self._t0
-        rate_done = done - self._done0
-        if rate_done <= 0 or elapsed <= 0:
+        done0, t0 = self._last
+        dt = now - t0
+        if dt <= 0 or done <= done0:
+            return self._countdown(now)
+        rate = (done - done0) / dt
+        weight = 1.0 - math.exp(-dt / self._tau) if self._rate is not None else 1.0
+        self._rate = rate if self._rate is None else self._rate + weight * (rate - self._rate)
+        self._last = (done, now)
+        raw = max(0.0, (total - done) / self._rate)
+        shown = self._countdown(now)
+        if shown is None or raw <= shown:
+            self._shown = raw
+        else:  # rising: move a quarter of the way, so one slow stretch does not multiply the estimate
+            self._shown = shown + 0.25 * (raw - shown)
+        self._shown_at = now
+        return self._shown
+
+    def _countdown(self, now: float) -> float | None:
+        if self._shown is None:
             return None
-        return max(0.0, (total - done) * elapsed / rate_done)
+        return max(0.0, self._shown - (now - self._shown_at))
 
 
 class Worker(QObject):

@@ -334,3 +334,22 @@ def test_monitor_draws_real_validation_curves_per_fold():
                    monitor=True)
     assert {e.extra["fold"] for e in events} == {0, 1, 2}
     assert all(e.val_loss is not None and np.isfinite(e.val_loss) for e in events)
+
+
+@pytest.mark.parametrize(("k", "n"), [(9, 10), (0, 10), (10, 10), (57, 80), (1, 3), (690, 1000)])
+def test_wilson_interval_matches_scipy(k, n):
+    from scipy.stats import binomtest
+
+    from genre_gui.core.evaluation import wilson_interval
+
+    ref = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson_interval(k, n) == pytest.approx((ref.low, ref.high), abs=1e-9)
+
+
+def test_small_test_warning_names_the_interval():
+    from genre_gui.core.evaluation import small_test_warning
+
+    assert small_test_warning(0.9, 100) == ""  # 100 clips and more: no warning
+    text = small_test_warning(0.9, 10)
+    # 9 of 10 right: Wilson 95 % interval 59.6 % to 98.2 %
+    assert text.startswith("Only 10 clips were tested") and "60%" in text and "98%" in text

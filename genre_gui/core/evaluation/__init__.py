@@ -5,7 +5,15 @@ training fold; results are dataclasses a UI can show and a CLI can print or dump
 """
 
 from .cv import SUMMARY_METRICS, CVResult, FoldResult, aggregate_by_group, cross_validate
-from .metrics import EvaluationResult, class_index, confusion_matrix, metrics
+from .metrics import (
+    SMALL_TEST,
+    EvaluationResult,
+    class_index,
+    confusion_matrix,
+    metrics,
+    small_test_warning,
+    wilson_interval,
+)
 from .splits import (
     blocked_kfold,
     holdout_split,
@@ -14,6 +22,7 @@ from .splits import (
 )
 
 __all__ = [
+    "SMALL_TEST",
     "SUMMARY_METRICS",
     "CVResult",
     "EvaluationResult",
@@ -26,5 +35,7 @@ __all__ = [
     "holdout_split",
     "metrics",
     "parse_clip_ids",
+    "small_test_warning",
     "stratified_group_kfold",
+    "wilson_interval",
 ]

@@ -157,10 +157,20 @@ class ComparisonPanel(QWidget):
         if self.results:
             best = max(range(len(self.results)), key=lambda i: self.results[i].accuracy)
             self.keep_combo.setCurrentIndex(best)
+            from ...core.evaluation import SMALL_TEST, wilson_interval
+
             folds = len(self.results[0].fold_scores)
+            n = len(self.results[0].y_true)
+            warning = ""
+            if n < SMALL_TEST:
+                right = [int(round(float(r.evaluation.accuracy) * n)) for r in self.results]
+                spans = [wilson_interval(k, n) for k in right]
+                warning = (f"Only {n} clips were tested, so these accuracies are rough: 95 % Wilson "
+                           "intervals " + ", ".join(f"{model_label(r.model)} {lo:.0%}–{hi:.0%}"
+                                                    for r, (lo, hi) in zip(self.results, spans)) + ".")
             self.summary.setText((note + " " if note else "") + f"Protocol: {protocol}; "
                                  f"{folds} fold{'s' if folds != 1 else ''} per model, "
-                                 f"{len(self.results[0].y_true)} clips in the matrices.")
+                                 f"{n} clips in the matrices." + (f" {warning}" if warning else ""))
         else:
             self.summary.setText(note or "Train models to compare them.")
 

@@ -144,8 +144,11 @@ class EvaluationPanel(QWidget):
         self.drawing.request(partial(self.matrix.set_matrix, m, r.classes, normalised=norm,
                                      title=f"{model_label(r.model)}: {n} clips evaluated"))
         std = f" ± {r.accuracy_std:.1%}" if r.has_spread else ""
+        from ...core.evaluation import small_test_warning
+
+        warning = small_test_warning(float(r.evaluation.accuracy), n)
         self.info.setText(f"{r.protocol}. Accuracy {r.accuracy:.1%}{std}, macro-F1 {r.macro_f1:.1%}; "
-                          f"trained in {r.train_seconds:.1f} s.")
+                          f"trained in {r.train_seconds:.1f} s." + (f" {warning}" if warning else ""))
         self.per_class.set_rows(per_class_rows(r))
         self.per_class.resizeColumnsToContents()
         self.cell_label.setText("Click a cell to list its clips; double-click a clip to play it.")

@@ -245,8 +245,10 @@ class TrainingPanel(QWidget):
         self.protocol_box = ProtocolBox()
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
-        self.train_button.setToolTip("Train and evaluate the ticked models (a run in progress is replaced)")
-        self.train_button.clicked.connect(self.train_requested.emit)
+        self.train_button.setToolTip("Train and evaluate the ticked models")
+        self.running = False
+        # one button: Train when idle, Cancel while a run goes (a second Train click used to restart it)
+        self.train_button.clicked.connect(self._train_or_cancel)
         self.progress = ProgressRow()
         self.progress.cancel_requested.connect(self.cancel_requested.emit)
         self.status = QLabel("Ready")
@@ -327,11 +329,23 @@ class TrainingPanel(QWidget):
             self.protocol_box.apply(cfg["protocol"])
 
     # -- run state ---------------------------------------------------------------------------------
+    def _train_or_cancel(self) -> None:
+        (self.cancel_requested if self.running else self.train_requested).emit()
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self.train_button.setText("Cancel" if running else "Train")
+        self.train_button.setToolTip("Stop the run; the models that finished are kept" if running
+                                     else "Train and evaluate the ticked models")
+
     def run_started(self, n_models: int, protocol: str) -> None:
         self.curves.clear()
+        self._set_running(True)
         self.progress.start(f"training {n_models} model(s), {protocol}")
         self.status.setText(f"Training… ({protocol})")
 
     def run_ended(self, message: str) -> None:
+        self._set_running(False)
         self.progress.set_idle("")
+        self.curves.fold_label.setText("")  # "fold 5 of 5" belongs to the run, not to its result
         self.status.setText(message)

@@ -1,0 +1,44 @@
+"""A person's first minutes (issue 14): Train turns into Cancel, a small test set is flagged with its
+Wilson interval, the fold counter leaves with the run."""
+
+from __future__ import annotations
+
+import numpy as np
+from ui_helpers import configure_quick_run, show_panel
+
+from genre_gui.ui.state import DatasetInfo
+
+
+def test_train_becomes_cancel_while_a_run_goes(window, qtbot):
+    configure_quick_run(window, models=("softmax",), protocol="kfold", folds=3)
+    tp = window.training_panel
+    tp.box("softmax").field("solver").setCurrentText("gd")
+    tp.box("softmax").field("max_iter").setValue(1_000_000)
+    assert tp.train_button.text() == "Train"
+    tp.train_button.click()
+    qtbot.waitUntil(lambda: tp.curves.series_length("softmax", "train") > 10, timeout=60000)
+    assert tp.train_button.text() == "Cancel"
+    started = []
+    window.jobs.training_started.connect(started.append)
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=10000) as blocker:
+        tp.train_button.click()  # a second click cancels; it used to start the run again
+    assert blocker.args[0].cancelled and not started
+    assert tp.train_button.text() == "Train"
+    assert tp.curves.fold_label.text() == ""  # "fold 1 of 3" went with the run
+    assert "Cancelled" in tp.status.text()
+
+
+def test_a_small_test_set_is_reported_with_its_interval(window, qtbot):
+    ds = window.state.dataset
+    keep = np.flatnonzero(np.array([int(g.split(".")[1]) < 5 for g in ds.groups]))  # 5 clips per genre
+    window.state.set_dataset(DatasetInfo(ds.subset(keep), "test", "csv"))
+    configure_quick_run(window, models=("knn",), protocol="holdout")
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=60000) as blocker:
+        window.training_panel.train_button.click()
+    r = blocker.args[0].results[0]
+    n = len(r.y_true)
+    assert n == 10  # one held-out clip per genre
+    info = show_panel(window, qtbot, "evaluation").info.text()
+    assert f"Only {n} clips were tested" in info and "Wilson" in info
+    summary = show_panel(window, qtbot, "comparison").summary.text()
+    assert "Wilson intervals k-NN" in summary
