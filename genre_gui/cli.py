@@ -110,6 +110,8 @@ def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S",
                    help="audio folders: one row per S-second segment (rows of a clip share a group)")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for extraction")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="extract audio features on a Dask cluster's workers (pip install genre_gui[cluster])")
     p.add_argument("--cache", default=None, metavar="PATH", help="feature cache file (default: user cache)")
     p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
 
@@ -158,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feature-set", default="gtzan57", metavar="NAME")
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="extract on a Dask distributed cluster's workers (pip install genre_gui[cluster])")
     p.add_argument("--cache", default=None, metavar="PATH")
     p.add_argument("--no-cache", action="store_true")
 
@@ -244,7 +248,7 @@ def _load(args: argparse.Namespace, quiet: bool) -> Any:
     cache = _open_cache(args) if Path(args.dataset).is_dir() else None
     try:
         ds = load_dataset(args.dataset, feature_set=args.feature_set, cache=cache, progress=bar,
-                          n_jobs=args.jobs, segment_seconds=args.segment_seconds)
+                          n_jobs=args.jobs, segment_seconds=args.segment_seconds, scheduler=args.scheduler)
     finally:
         bar.close()
         if cache is not None:
@@ -370,7 +374,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     bar = ProgressBar("extracting", quiet=args.quiet)
     try:
         ds = load_audio_folder(args.folder, args.feature_set, cache=cache, progress=bar, n_jobs=args.jobs,
-                               segment_seconds=args.segment_seconds)
+                               segment_seconds=args.segment_seconds, scheduler=args.scheduler)
     finally:
         bar.close()
         if cache is not None:

@@ -150,6 +150,7 @@ def extract_batch(
     cancel: CancelCallback | None = None,
     n_jobs: int = 2,
     segment_seconds: float | None = None,
+    scheduler: str | None = None,
 ) -> tuple[np.ndarray, list[str], list[tuple[str, str]]]:
     """Extract features from many audio files.
 
@@ -169,6 +170,9 @@ def extract_batch(
         Worker processes; 1 computes in the calling process.
     segment_seconds : float, optional
         Segment mode: each file yields one row per full segment of this length.
+    scheduler : str, optional
+        A Dask distributed scheduler (``tcp://host:8786``): the files the cache does not have are
+        extracted on its workers (:mod:`genre_gui.core.cluster`) instead of a local pool.
 
     Returns
     -------
@@ -198,7 +202,7 @@ def extract_batch(
     def cancelled() -> bool:
         return bool(cancel is not None and cancel())
 
-    if n_jobs > 1 and total >= _MIN_FILES_FOR_POOL:
+    if n_jobs > 1 and total >= _MIN_FILES_FOR_POOL and not scheduler:
         prewarm()  # the server imports NumPy/SciPy while this process checks the cache
     report("starting")
     # pass 1 (calling process): cheap checks and cache look-ups; only real work goes to the pool
@@ -238,7 +242,12 @@ def extract_batch(
         done += 1
         report(Path(paths[i]).name)
 
-    if n_jobs <= 1 or len(todo) < _MIN_FILES_FOR_POOL:
+    if scheduler and todo:
+        from .cluster import run_on_cluster
+
+        run_on_cluster(scheduler, paths, todo, name, version, segment_seconds, finish, cancelled,
+                       lambda: ExtractionCancelled(done, total))
+    elif n_jobs <= 1 or len(todo) < _MIN_FILES_FOR_POOL:
         for i in todo:
             if cancelled():
                 raise ExtractionCancelled(done, total)

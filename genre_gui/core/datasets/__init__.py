@@ -44,6 +44,7 @@ def open_dataset(
     cancel: Callable[[], bool] | None = None,
     n_jobs: int = 2,
     segment_seconds: float | None = None,
+    scheduler: str | None = None,
 ) -> Dataset:
     """Load what :func:`detect_dataset` found (the CLI, the loading worker and the window all do this).
 
@@ -60,7 +61,8 @@ def open_dataset(
         from ..features import DEFAULT_FEATURE_SET
 
         return load_audio_folder(paths[0], feature_set or DEFAULT_FEATURE_SET, cache=cache, progress=progress,
-                                 cancel=cancel, n_jobs=n_jobs, segment_seconds=segment_seconds)
+                                 cancel=cancel, n_jobs=n_jobs, segment_seconds=segment_seconds,
+                                 scheduler=scheduler)
     if kind == "csv":
         return load_feature_csv(paths[0], feature_set or "auto")
     if kind == "npz":
@@ -85,6 +87,7 @@ def load_dataset(
     cancel: Callable[[], bool] | None = None,
     n_jobs: int = 2,
     segment_seconds: float | None = None,
+    scheduler: str | None = None,
 ) -> Dataset:
     """Load any supported dataset, choosing the loader from the path.
 
@@ -96,7 +99,7 @@ def load_dataset(
     feature_set : str, optional
         For audio folders: the feature set to extract (default ``gtzan57``). For CSV: a feature set the
         columns must match (default: recognised automatically).
-    cache, progress, cancel, n_jobs, segment_seconds
+    cache, progress, cancel, n_jobs, segment_seconds, scheduler
         For audio folders, see :func:`load_audio_folder`.
 
     Raises
@@ -117,4 +120,4 @@ def load_dataset(
             "an .npz archive or MNIST IDX files"
         )
     return open_dataset(source, feature_set=feature_set, cache=cache, progress=progress, cancel=cancel,
-                        n_jobs=n_jobs, segment_seconds=segment_seconds)
+                        n_jobs=n_jobs, segment_seconds=segment_seconds, scheduler=scheduler)

@@ -96,6 +96,7 @@ def load_audio_folder(
     cancel: Callable[[], bool] | None = None,
     n_jobs: int = 2,
     segment_seconds: float | None = None,
+    scheduler: str | None = None,
 ) -> Dataset:
     """Extract a labelled dataset from a folder-per-class audio tree.
 
@@ -105,8 +106,8 @@ def load_audio_folder(
         See :func:`scan_audio_folder`.
     feature_set : str
         Name in ``FEATURE_SETS``.
-    cache, progress, cancel, n_jobs
-        Passed to :func:`genre_gui.core.batch.extract_batch`.
+    cache, progress, cancel, n_jobs, scheduler
+        Passed to :func:`genre_gui.core.batch.extract_batch` (``scheduler``: a Dask cluster).
     segment_seconds : float, optional
         Segment mode: every full segment of this length is a row; rows of one file share a group.
 
@@ -132,7 +133,8 @@ def load_audio_folder(
     paths = [p for label in files for p in files[label]]
     label_of = {str(p): label for label in files for p in files[label]}
     X, ok_paths, failures = extract_batch(paths, fs.name, cache=cache, progress=progress, cancel=cancel,
-                                          n_jobs=n_jobs, segment_seconds=segment_seconds)
+                                          n_jobs=n_jobs, segment_seconds=segment_seconds,
+                                          scheduler=scheduler)
     if not ok_paths:
         first = "; ".join(reason for _, reason in failures[:3])
         raise DatasetError(f"{base}: none of the {len(paths)} audio files could be used ({first})")

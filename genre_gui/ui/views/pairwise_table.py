@@ -94,7 +94,8 @@ class PairwiseView(QWidget):
             return "not paired"
         diff, p, better, equivalent, worse = o
         mark = "=" if p >= ALPHA else ("▲" if diff > 0 else "▼")
-        return (f"{mark} {100 * diff:+.1f} pts, p = {p:.3g}\n"
+        points = "±0.0" if abs(100 * diff) < 0.05 else f"{100 * diff:+.1f}"  # never "-0.0"
+        return (f"{mark} {points} pts, p = {p:.3g}\n"
                 f"better {better:.2f} · equal {equivalent:.2f} · worse {worse:.2f}")
 
 

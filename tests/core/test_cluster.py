@@ -1,0 +1,88 @@
+"""Extraction on a real Dask distributed cluster: a scheduler and two worker processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from distributed import LocalCluster
+
+from genre_gui.core.batch import ExtractionCancelled, extract_batch
+from genre_gui.core.cluster import ClusterError, connect
+
+# a cluster takes seconds to start: left out of the mutation runs (-m "not slow"), run by make test
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=40) as c:
+        yield c.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def clips(gtzan_clip_paths):
+    return [str(p) for p in gtzan_clip_paths[::10]]  # one clip of each of five genres
+
+
+def test_cluster_gives_the_local_numbers_and_names_bad_files(cluster, clips, tmp_path):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    paths = clips + [str(bad)]
+    seen = []
+    X, ok, failures = extract_batch(paths, "mfcc13", scheduler=cluster,
+                                    progress=lambda d, t, m: seen.append((d, t)))
+    X_local, ok_local, _ = extract_batch(clips, "mfcc13", n_jobs=1)
+    assert ok == ok_local == clips
+    np.testing.assert_array_equal(X, X_local)  # the same code on the workers: the same numbers, bit for bit
+    (path, reason), = failures
+    # the reason names the caller's file, not the worker's temporary copy
+    assert path == str(bad) and reason.startswith(str(bad)) and "genre_gui_" not in reason
+    assert seen[-1] == (len(paths), len(paths))
+
+
+def test_segment_mode_on_the_cluster(cluster, clips):
+    X, ok, failures = extract_batch(clips[:2], "mfcc13", scheduler=cluster, segment_seconds=10.0)
+    X_local, ok_local, _ = extract_batch(clips[:2], "mfcc13", n_jobs=1, segment_seconds=10.0)
+    assert not failures and ok == ok_local and X.shape == (6, 13)  # three 10-s segments of each 30-s clip
+    np.testing.assert_array_equal(X, X_local)
+
+
+def test_cancel_stops_the_cluster_run(cluster, clips):
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 3  # after the first file has come back
+
+    with pytest.raises(ExtractionCancelled):
+        extract_batch(clips, "mfcc13", scheduler=cluster, cancel=cancel)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error():
+    with pytest.raises(ClusterError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        connect("tcp://127.0.0.1:9")  # the discard port: nothing listens there
+
+
+def test_cli_extract_on_the_cluster(cluster, gtzan_clip_paths, tmp_path, capsys):
+    from genre_gui import cli
+    from genre_gui.core.datasets import load_dataset
+
+    root = tmp_path / "music"
+    for p in gtzan_clip_paths[:2] + gtzan_clip_paths[5:7]:  # two blues, two classical
+        (root / p.parent.name).mkdir(parents=True, exist_ok=True)
+        (root / p.parent.name / p.name).symlink_to(p)
+    out = tmp_path / "features.csv"
+    code = cli.main(["-q", "extract", str(root), "--out", str(out), "--feature-set", "mfcc13", "--no-cache",
+                     "--scheduler", cluster])
+    assert code == 0, capsys.readouterr().err
+    here = tmp_path / "here.csv"
+    assert cli.main(["-q", "extract", str(root), "--out", str(here), "--feature-set", "mfcc13",
+                     "--no-cache", "--jobs", "1"]) == 0
+    np.testing.assert_array_equal(load_dataset(out).X, load_dataset(here).X)
+    capsys.readouterr()
+    code = cli.main(["-q", "extract", str(root), "--out", str(tmp_path / "x.csv"), "--no-cache",
+                     "--scheduler", "tcp://127.0.0.1:9"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+    assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
