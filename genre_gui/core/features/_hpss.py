@@ -21,12 +21,12 @@ def median_along_rows(X: np.ndarray, size: int, *, transpose: bool = False) -> n
     inputs, so casting back is exact. With ``transpose=True`` the result comes back as a C-contiguous
     transpose (saves a copy when the caller works in the other layout).
     """
+    from scipy.ndimage import median_filter  # on first use: not at the app's start-up
+
     half = size // 2
     n_rows, n_cols = X.shape
     if n_cols <= 2 * size:
         # Short rows (clips of a fraction of a second): the 2-D call is cheap and exact for any length.
-        from scipy.ndimage import median_filter  # on first use: not at the app's start-up
-
         out = median_filter(X, size=(1, size), mode="reflect")
         return np.ascontiguousarray(out.T) if transpose else out
     out = np.empty((n_cols, n_rows) if transpose else (n_rows, n_cols), dtype=X.dtype)
@@ -39,8 +39,6 @@ def median_along_rows(X: np.ndarray, size: int, *, transpose: bool = False) -> n
         padded[:, half : half + n_cols] = block
         padded[:, :half] = block[:, half - 1 :: -1]  # "symmetric": the edge sample is repeated
         padded[:, half + n_cols :] = block[:, : n_cols - half - 1 : -1]
-        from scipy.ndimage import median_filter
-
         filtered = median_filter(padded.reshape(-1), size=size, mode="reflect")
         core = filtered.reshape(padded.shape)[:, half : half + n_cols]
         if transpose:
