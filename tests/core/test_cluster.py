@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from distributed import LocalCluster
@@ -15,9 +17,23 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=40) as c:
-        yield c.scheduler_address
+    # starting worker processes sets OMP_NUM_THREADS=1 (and BLAS ones) in *this* process's environment
+    # and leaves them: later tests would then replay scikit-learn's k-NN ties for one OpenMP thread while
+    # its runtime uses two. Put the environment back (a real cluster runs on other machines).
+    saved = dict(os.environ)
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                          dashboard_address=None, silence_logs=40) as c:
+            _restore(saved)
+            yield c.scheduler_address
+    finally:
+        _restore(saved)
+
+
+def _restore(saved: dict) -> None:
+    for key in set(os.environ) - set(saved):
+        del os.environ[key]
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +73,10 @@ def test_cancel_stops_the_cluster_run(cluster, clips):
 
     with pytest.raises(ExtractionCancelled):
         extract_batch(clips, "mfcc13", scheduler=cluster, cancel=cancel)
+
+
+def test_the_cluster_left_this_process_environment_alone(cluster):
+    assert "__DASK_PARENT_PID" not in os.environ
 
 
 def test_an_unreachable_scheduler_is_a_clear_error():
