@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
 
     # Library: classify a few real clips with the bundled default model (else the trained one)
     clips = sorted((SHARED / "gtzan_clips").glob("*/*.flac"))
-    w.load_default_model()
+    w.models.load_default_model()
     if clips:
         picks = [str(clips[i]) for i in (0, 12, 27, 41)]
         from genre_gui.core.nonmusic import espeak_available
@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
             picks.append(str(speech))
         got = []
         w.jobs.prediction_finished.connect(got.append)
-        w.classify_files(picks)
+        w.datasets.classify_files(picks)
         wait_until(lambda: bool(got), 120, "classification")
 
     wait_until(lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text(), 120,

@@ -1,11 +1,14 @@
-"""About and quick-help dialogs, and a non-blocking error message (never one modal per file)."""
+"""About and quick-help dialogs, a non-blocking error message (never one modal per file), and the file
+dialogs (each starts in the last folder used)."""
 
 from __future__ import annotations
 
+import os
 import platform
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from .. import __version__
 
@@ -74,3 +77,52 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.open()
     return box
+
+
+# -- file dialogs: each starts in the last folder used and remembers the folder of what was chosen --------
+MODEL_FILTER = "genre_gui model (*.npz)"
+
+
+def _last_dir(settings) -> str:
+    from . import settings as keys
+
+    d = settings.text(keys.LAST_DIR, "")
+    return d if d and os.path.isdir(d) else str(Path.home())
+
+
+def _remember(settings, path: str) -> str:
+    from . import settings as keys
+
+    if path:
+        settings.set_value(keys.LAST_DIR, os.path.dirname(path) if os.path.isfile(path) else path)
+    return path
+
+
+def choose_files(parent: QWidget, settings, audio_extensions) -> list[str]:
+    """Datasets, model files or songs to open ([] when cancelled)."""
+    exts = " ".join(f"*{e}" for e in audio_extensions)
+    paths, _ = QFileDialog.getOpenFileNames(
+        parent, "Open", _last_dir(settings),
+        f"Datasets and songs (*.csv *idx* *.npz {exts});;Feature table (*.csv);;MNIST IDX (*idx*);;"
+        f"Audio ({exts});;Model (*.npz);;All files (*)")
+    if paths:
+        _remember(settings, paths[0])
+    return paths
+
+
+def choose_folder(parent: QWidget, settings, title: str) -> str:
+    return _remember(settings, QFileDialog.getExistingDirectory(parent, title, _last_dir(settings)))
+
+
+def choose_model_to_load(parent: QWidget, settings) -> str:
+    path, _ = QFileDialog.getOpenFileName(parent, "Load model", _last_dir(settings), MODEL_FILTER)
+    return _remember(settings, path)
+
+
+def choose_model_to_save(parent: QWidget, settings) -> str:
+    """Where to save the model (``.npz`` added when missing; "" when cancelled)."""
+    start = os.path.join(_last_dir(settings), "model.npz")
+    path, _ = QFileDialog.getSaveFileName(parent, "Save model", start, MODEL_FILTER)
+    if path and not path.lower().endswith(".npz"):
+        path += ".npz"
+    return _remember(settings, path)

@@ -8,9 +8,10 @@ are dropped, and the state is updated before the relayed signal goes out.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QStandardPaths, Signal, Slot
 
 from ..workers.base import Worker, WorkerRegistry
 from ..workers.learning_curve import LearningCurveRequest, LearningCurveWorker
@@ -20,6 +21,13 @@ from ..workers.training import TrainingRequest, TrainingRun, TrainingWorker
 from .state import AppState, DatasetInfo
 
 log = logging.getLogger(__name__)
+
+
+def default_cache_path() -> str | None:
+    """Feature cache location: $GENRE_GUI_CACHE_DIR, else Qt's per-user cache folder."""
+    base = os.environ.get("GENRE_GUI_CACHE_DIR") or QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.CacheLocation)
+    return os.path.join(base, "features.sqlite") if base else None
 
 
 class JobController(QObject):

@@ -1,7 +1,9 @@
 """Export a comparison report: PNGs of the plots (pyqtgraph exporters), CSV and JSON of the metrics.
 
 Every file is written to a temp file in the target folder and then moved into place, so an interrupted
-export never leaves a half-written file under the final name.
+export never leaves a half-written file under the final name. :class:`ReportController` exports the
+app's last run with the plots its panels draw (``report_plots(run)``). The exporters and the model-file
+code are imported on first use: the window imports this module at start.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import os
 from pathlib import Path
 
 import numpy as np
-import pyqtgraph.exporters as pgx
-from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtCore import QBuffer, QIODevice, QObject, Signal
 
-from ..core.persistence import atomic_write
 from .results import confusion, per_class_rows
+
+
+def atomic_write(path, data: bytes) -> None:
+    from ..core.persistence import atomic_write as write
+
+    write(path, data)
 
 
 def _json_bytes(obj) -> bytes:
@@ -34,6 +40,8 @@ def _json_bytes(obj) -> bytes:
 def export_png(item, path: Path, width: int = 1400) -> None:
     """Render a pyqtgraph item or scene to ``path`` atomically (through the same temp-file write as
     every other save)."""
+    import pyqtgraph.exporters as pgx
+
     exporter = pgx.ImageExporter(item)
     exporter.parameters()["width"] = width
     image = exporter.export(toBytes=True)
@@ -100,3 +108,39 @@ def export_report(folder: str | os.PathLike, run, dataset_name: str, plots: dict
         export_png(item, p)
         written.append(p)
     return written
+
+
+class ReportController(QObject):
+    """Export ``state``'s last run with the plots of ``panels``; says what happened through ``message`` /
+    ``error`` (the window shows them)."""
+
+    message = Signal(str, int)
+    error = Signal(str, str)
+
+    def __init__(self, state, panels: tuple, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.state, self.panels = state, tuple(panels)
+
+    def require_run(self) -> bool:
+        """True when there is a run to export; else says so (``error``)."""
+        run = self.state.run
+        if run is None or not run.results:
+            self.error.emit("Nothing to export", "Train models first.")
+            return False
+        return True
+
+    def export(self, folder: str) -> list[Path]:
+        """Write the report into ``folder``; returns the paths written ([] after saying why not)."""
+        run = self.state.run
+        if not self.require_run():
+            return []
+        plots: dict = {}
+        for panel in self.panels:
+            plots.update(panel.report_plots(run))
+        try:
+            written = export_report(folder, run, run.dataset_name, plots)
+        except (OSError, ValueError) as exc:
+            self.error.emit("Could not export the report", str(exc))
+            return []
+        self.message.emit(f"Report written to {folder} ({len(written)} files)", 8000)
+        return written

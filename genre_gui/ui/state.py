@@ -38,6 +38,11 @@ class AppState(QObject):
     def dataset(self) -> Any:
         return None if self.dataset_info is None else self.dataset_info.dataset
 
+    @property
+    def model_label(self) -> str:
+        """The current model in words ("none" without one)."""
+        return self.pipeline_label or ("none" if self.pipeline is None else "loaded")
+
     def set_dataset(self, info: DatasetInfo) -> None:
         self.dataset_info = info
         self.dataset_changed.emit(info)

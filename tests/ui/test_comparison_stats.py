@@ -60,7 +60,7 @@ def test_repeated_kfold_run_shows_pairwise_tests_and_per_class_f1(window, qtbot,
         shown = [float(f1.item(i, j + 1).text()) for i in range(len(classes))]
         np.testing.assert_allclose(shown, ref, atol=6e-4)
     # the report carries the pairwise table as CSV and JSON
-    written = window.export_report(str(tmp_path / "report"))
+    written = window.reports.export(str(tmp_path / "report"))
     names = {p.name for p in written}
     assert {"metrics.json", "pairwise.csv"} <= names
     rows = list(csv.DictReader((tmp_path / "report" / "pairwise.csv").open()))

@@ -146,7 +146,7 @@ def test_bad_model_file_shows_message_and_keeps_the_model(ready, qtbot, corpus, 
     dataset, pipeline = w.state.dataset, w.state.pipeline
     path = str(corpus.path(name))
     if via == "load_model":
-        assert w.load_model(path) is False
+        assert w.models.load_model(path) is False
     else:
         w.open_paths([path], remember=False)
     assert w.last_error and path in w.last_error and "kept" in w.last_error
@@ -183,14 +183,14 @@ def test_error_in_status_bar_is_not_replaced_by_a_routine_live_status(ready, qtb
     if w.live_panel is None:
         pytest.skip("the live panel is unavailable here")
     path = str(corpus.path("model_truncated"))
-    assert w.load_model(path) is False
+    assert w.models.load_model(path) is False
     w.live_panel.status_message.emit("blues (63%)")
     assert path in w.statusBar().currentMessage()
 
 
 def test_dataset_npz_opens_as_a_dataset(ready, qtbot, tmp_path):
+    from genre_gui.assets import DEMO_CSV
     from genre_gui.core.datasets import load_feature_csv, save_npz
-    from genre_gui.ui.main_window import DEMO_CSV
 
     path = tmp_path / "features.npz"
     save_npz(load_feature_csv(DEMO_CSV), path)

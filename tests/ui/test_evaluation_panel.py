@@ -95,7 +95,7 @@ def test_per_class_table_sorts_and_copies(trained):
 
 def test_export_report_writes_pngs_csv_json(trained, tmp_path):
     out = tmp_path / "report"
-    written = trained.export_report(str(out))
+    written = trained.reports.export(str(out))
     names = sorted(p.name for p in written)
     assert {"metrics.json", "metrics.csv", "comparison.png", "confusion_matrices.png",
             "loss_curves.png"} <= set(names)
@@ -113,13 +113,13 @@ def test_export_report_writes_pngs_csv_json(trained, tmp_path):
 def test_export_to_unwritable_place_gives_message(trained, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert trained.export_report(str(blocker / "sub")) == []
+    assert trained.reports.export(str(blocker / "sub")) == []
     assert trained.last_error
 
 
 @pytest.mark.shared_data
 def test_playing_a_real_clip_reports_in_the_status_bar(window, qtbot, gtzan_clip_paths, monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # as without PortAudio
-    window.play_clip(str(gtzan_clip_paths[3]))
+    window.datasets.play_clip(str(gtzan_clip_paths[3]))
     qtbot.waitUntil(lambda: "Cannot play audio" in window.statusBar().currentMessage(), timeout=30000)
     assert window.last_error is None  # a status message, not a dialog

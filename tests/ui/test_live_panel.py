@@ -214,11 +214,8 @@ def test_microphone_live_classification_and_spectrum(qtbot, fake_sd):
     assert not panel.classifier.running
 
 
-def test_no_model_is_shown_without_a_pipeline(qtbot, fake_sd, tone_file, monkeypatch):
-    import genre_gui.ui.live.live_panel as lp
-
-    monkeypatch.setattr(lp, "DEFAULT_MODEL_PATH", Path("/nonexistent/default_model.npz"))
-    panel, _ = make_panel(qtbot)
+def test_no_model_is_shown_without_a_pipeline(qtbot, fake_sd, tone_file):
+    panel, _ = make_panel(qtbot)  # no default model of its own: the app's model comes through bind(state)
     assert panel.pipeline is None
     assert panel.classification.title.text() == "No model"
     load(qtbot, panel, tone_file)
@@ -347,7 +344,7 @@ def test_a_newer_load_supersedes_one_still_decoding(qtbot, fake_sd, gated_decode
     assert panel.player.name == "tone2k.wav"
     first_player = panel.player
     release.set()  # the stale decode now finishes: its result must be dropped
-    qtbot.waitUntil(lambda: panel._decoders.active_count == 0, timeout=10000)
+    qtbot.waitUntil(lambda: panel.session.decoders.active_count == 0, timeout=10000)
     qtbot.wait(100)  # let its queued signals arrive
     assert loaded == [str(tone_file)]
     assert panel.player is first_player and panel.player.name == "tone2k.wav"
@@ -379,7 +376,7 @@ def test_starting_the_microphone_drops_a_pending_load(qtbot, fake_sd, gated_deco
     assert panel.start_microphone()
     assert not panel.loading and panel.file_label.text() == "No file"
     release.set()
-    qtbot.waitUntil(lambda: panel._decoders.active_count == 0, timeout=10000)
+    qtbot.waitUntil(lambda: panel.session.decoders.active_count == 0, timeout=10000)
     qtbot.wait(100)
     assert loaded == [] and panel.player is None and panel.mic.running
 
@@ -392,7 +389,7 @@ def test_shutdown_during_a_load_joins_the_decode_thread(qtbot, fake_sd, gated_de
     panel.file_failed.connect(outcomes.append)
     assert panel.play_file(gated_file)
     assert started.wait(5)
-    threads = [t for t, _ in panel._decoders._running.values()]
+    threads = [t for t, _ in panel.session.decoders._running.values()]
     assert len(threads) == 1 and threads[0].isRunning()
     timer = threading.Timer(0.3, release.set)  # decoding cannot be interrupted: it ends on its own
     timer.start()
@@ -400,6 +397,6 @@ def test_shutdown_during_a_load_joins_the_decode_thread(qtbot, fake_sd, gated_de
     panel.shutdown()
     assert time.monotonic() - t0 >= 0.2  # it waited for the thread instead of abandoning it
     timer.join()
-    assert threads[0].isFinished() and panel._decoders.active_count == 0
+    assert threads[0].isFinished() and panel.session.decoders.active_count == 0
     qtbot.wait(100)  # late signals of the decode are ignored
     assert outcomes == [] and panel.player is None and panel.play_file(gated_file) is False

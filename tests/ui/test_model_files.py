@@ -25,10 +25,10 @@ def test_save_then_load_gives_same_predictions(trained, tmp_path):
     before = w.state.pipeline
     p_before = before.predict_proba_features(X)
     path = tmp_path / "model.npz"
-    assert w.save_model(str(path))
+    assert w.models.save_model(str(path))
     assert path.exists()
     w.state.set_pipeline(None)
-    assert w.load_model(str(path))
+    assert w.models.load_model(str(path))
     after = w.state.pipeline
     assert after is not before
     np.testing.assert_allclose(after.predict_proba_features(X), p_before, rtol=1e-12, atol=1e-12)
@@ -40,7 +40,7 @@ def test_save_then_load_gives_same_predictions(trained, tmp_path):
 def test_tampered_model_file_gives_message_and_keeps_current_model(trained, tmp_path, damage):
     w = trained
     path = tmp_path / "model.npz"
-    assert w.save_model(str(path))
+    assert w.models.save_model(str(path))
     data = path.read_bytes()
     if damage == "truncate":
         path.write_bytes(data[: len(data) // 2])
@@ -50,7 +50,7 @@ def test_tampered_model_file_gives_message_and_keeps_current_model(trained, tmp_
         i = data.index(b'"classes"') if b'"classes"' in data else len(data) // 3
         path.write_bytes(data[:i] + b"\x00\xff" + data[i + 2:])
     current = w.state.pipeline
-    assert not w.load_model(str(path))
+    assert not w.models.load_model(str(path))
     assert w.state.pipeline is current
     assert w.last_error and "model.npz" in w.last_error and "kept" in w.last_error
 
@@ -60,14 +60,14 @@ def test_disk_full_while_saving_keeps_the_old_file(trained, tmp_path, monkeypatc
     folder = tmp_path / "models"
     folder.mkdir()
     path = folder / "model.npz"
-    assert w.save_model(str(path))
+    assert w.models.save_model(str(path))
     old = path.read_bytes()
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "savez", full)
-    assert not w.save_model(str(path))
+    assert not w.models.save_model(str(path))
     assert path.read_bytes() == old
     assert sorted(p.name for p in folder.iterdir()) == ["model.npz"]  # no temp files left
     assert w.last_error and "space" in w.last_error.lower()
@@ -79,6 +79,6 @@ def test_dropping_a_model_file_loads_it(trained, tmp_path, qtbot):
 
     w = trained
     path = tmp_path / "dropped.npz"
-    assert w.save_model(str(path))
+    assert w.models.save_model(str(path))
     drop_paths(w, [path])
     assert "dropped.npz" in w.model_status.text()

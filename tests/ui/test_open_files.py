@@ -34,7 +34,7 @@ def test_open_mnist_idx_and_train_softmax(window, qtbot, mnist_dir):
     assert run.n_clips == 2000  # 20 % hold-out
     # the MNIST model is now the current one; it cannot classify songs: a message, no worker started
     assert window.state.pipeline is run.results[0].pipeline
-    window.classify_files(["/nonexistent/song.wav"])
+    window.datasets.classify_files(["/nonexistent/song.wav"])
     assert window.last_error and "audio" in window.last_error
 
 

@@ -25,7 +25,7 @@ def speech_wav(tmp_path):
 
 def _classify(w, qtbot, paths):
     with qtbot.waitSignal(w.jobs.prediction_finished, timeout=120000) as blocker:
-        w.classify_files([str(p) for p in paths])
+        w.datasets.classify_files([str(p) for p in paths])
     return blocker.args[0].predictions
 
 

@@ -156,8 +156,8 @@ def test_throttle_and_eta():
 
 def test_training_worker_streams_at_most_30_signals_per_second(qtbot, registry):
     """Thousands of epochs per second still cross threads as <= 30 batches per second."""
+    from genre_gui.assets import DEMO_CSV
     from genre_gui.core.datasets import load_feature_csv
-    from genre_gui.ui.main_window import DEMO_CSV
     from genre_gui.workers.training import ModelSpec, Protocol, TrainingRequest, TrainingWorker
 
     ds = load_feature_csv(DEMO_CSV)

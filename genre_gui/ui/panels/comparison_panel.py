@@ -100,8 +100,11 @@ class ComparisonPanel(QWidget):
         self.keep_requested.emit(int(self.keep_combo.itemData(i)))
 
     def bind(self, jobs: JobController, state: AppState) -> None:
-        """Run learning curves through ``jobs`` on ``state``'s dataset, for the models shown here."""
+        """Show ``state``'s run and current model; run learning curves through ``jobs`` on ``state``'s
+        dataset, for the models shown here."""
         self._jobs, self._state = jobs, state
+        state.run_changed.connect(self.show_run)
+        state.pipeline_changed.connect(lambda _p: self.set_current_model(state.model_label))
         self.learning.compute_requested.connect(self.compute_learning_curves)
         self.learning.cancel_requested.connect(jobs.cancel_learning_curves)
         jobs.curve_started.connect(lambda _r: self.learning.set_running(True, "learning curve…"))
@@ -173,6 +176,18 @@ class ComparisonPanel(QWidget):
                                  f"{n} clips in the matrices." + (f" {warning}" if warning else ""))
         else:
             self.summary.setText(note or "Train models to compare them.")
+
+    def show_run(self, run) -> None:
+        """A run of ``AppState.run_changed``: its models, its paired tests."""
+        if run is None:
+            self.set_results([])
+            return
+        self.set_results(run.results, "Cancelled run." if run.cancelled else "", run.tests)
+
+    def report_plots(self, _run=None) -> dict:
+        """The plots of the report export (drawn now if the panel was never shown)."""
+        self.drawing.flush()
+        return {"comparison": self.bars.plot, "confusion_matrices": self.multiples.graphics.scene()}
 
     def set_current_model(self, text: str) -> None:
         self.current_model.setText(f"Current model: {text or 'none'}")

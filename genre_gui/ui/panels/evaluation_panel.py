@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -27,6 +28,10 @@ from ..results import confusion, per_class_rows
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
 from ..widgets import CopyableTable
+
+if TYPE_CHECKING:
+    from ..jobs import JobController
+    from ..state import AppState
 
 
 class EvaluationPanel(QWidget):
@@ -104,6 +109,11 @@ class EvaluationPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(split)
         self._cell_rows: np.ndarray = np.zeros(0, int)
+
+    def bind(self, jobs: JobController, state: AppState) -> None:
+        """Show each model of a run as it finishes, then the run in ``state``."""
+        jobs.model_finished.connect(lambda _r: self.set_results(jobs.partial_results))
+        state.run_changed.connect(lambda run: self.set_results(run.results if run is not None else []))
 
     def set_results(self, results: list) -> None:
         if [id(r) for r in results] == [id(r) for r in self.results]:

@@ -4,6 +4,7 @@ failed (with reasons, never a dialog per file), and genre predictions for droppe
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,9 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..state import DatasetInfo
+from ..state import AppState, DatasetInfo
 from ..views.genre_timeline import GenreTimeline
 from ..widgets import CopyableTable, ProgressRow, format_seconds
+
+if TYPE_CHECKING:
+    from ..jobs import JobController
 
 
 def feature_sets() -> dict:
@@ -31,6 +35,15 @@ def feature_sets() -> dict:
     from ...core.features import FEATURE_SETS
 
     return FEATURE_SETS
+
+
+def loaded_message(loaded) -> str:
+    """What a finished dataset load says (here and in the status bar)."""
+    ds = loaded.dataset
+    msg = f"{len(ds)} rows loaded in {loaded.elapsed_seconds:.1f} s"
+    if ds.failures:
+        msg += f"; {len(ds.failures)} file(s) could not be used (listed in the Library)"
+    return msg
 
 
 class ProbabilityBars(pg.PlotWidget):
@@ -167,6 +180,27 @@ class LibraryPanel(QWidget):
         self.split = split
         lay = QVBoxLayout(self)
         lay.addWidget(split)
+
+    def bind(self, jobs: JobController, state: AppState) -> None:
+        """Follow the app: the dataset in hand, its loading progress, the current model, song predictions."""
+        state.dataset_changed.connect(self.show_dataset)
+        state.pipeline_changed.connect(lambda _p: self.set_model_name(state.model_label))
+        self.cancel_requested.connect(jobs.cancel_dataset)
+        jobs.dataset_load_started.connect(self._load_started)
+        jobs.dataset_progressed.connect(self.progress.update_progress)
+        jobs.dataset_loaded.connect(lambda loaded: self.progress.set_idle(loaded_message(loaded)))
+        jobs.dataset_load_failed.connect(lambda _m: self.progress.set_idle("Failed"))
+        jobs.dataset_load_cancelled.connect(
+            lambda: self.progress.set_idle("Cancelled; the previous dataset is kept"))
+        jobs.prediction_started.connect(lambda _paths: self.clear_predictions())
+        jobs.file_classified.connect(self.add_prediction)
+
+    def _load_started(self, req) -> None:
+        if req.kind == "demo":
+            self.progress.start("Loading the demo dataset")
+            return
+        what = "Extracting features" if req.kind == "audio_folder" else "Loading"
+        self.progress.start(f"{what}: {os.path.basename(req.paths[0].rstrip(os.sep))}")
 
     # -- dataset -----------------------------------------------------------------------------------
     def current_feature_set(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -25,10 +25,23 @@ from ...workers.training import ModelSpec, Protocol
 from ..views.loss_curves import LossCurvesView
 from ..widgets import ProgressRow
 
+if TYPE_CHECKING:
+    from ..jobs import JobController
+    from ..state import AppState, DatasetInfo
+
 FAULT_FILTERED_HELP = (
     "The split most GTZAN papers report on (Kereliuk, Sturm & Larsen 2015): repeated and mislabelled clips "
     "removed, no artist in two sets. Trains on its 443 + 197 train and validation clips, scores its 290 "
     "test clips. Only for datasets with GTZAN clip ids (blues.00042).")
+
+
+def run_message(run) -> str:
+    """What a finished (or cancelled) training run says (here and in the status bar)."""
+    n = len(run.results)
+    msg = f"Cancelled; {n} finished model(s) kept" if run.cancelled else f"Done: {n} model(s), {run.protocol}"
+    if run.errors:
+        msg += "; failed: " + "; ".join(f"{m}: {e}" for m, e in run.errors)
+    return msg
 
 
 def _dspin(lo: float, hi: float, value: float, decimals: int, step: float, tip: str) -> QDoubleSpinBox:
@@ -287,6 +300,39 @@ class TrainingPanel(QWidget):
         split.setSizes([330, 900])
         lay = QVBoxLayout(self)
         lay.addWidget(split)
+
+    def bind(self, jobs: JobController, state: AppState) -> None:
+        """Draw the training runs of ``jobs`` as they happen; offer what ``state``'s dataset allows."""
+        self.cancel_requested.connect(jobs.cancel_training)
+        jobs.training_started.connect(lambda req: self.run_started(len(req.specs), req.protocol.describe()))
+        jobs.training_progressed.connect(self.progress.update_progress)
+        jobs.model_started.connect(
+            lambda m: self.status.setText(f"Training {m.model} ({m.index + 1} of {m.n_models})…"))
+        jobs.epochs_received.connect(
+            lambda b: self.curves.add_events(b.model, b.events, b.fold, b.n_folds))
+        jobs.training_finished.connect(lambda run: self.run_ended(run_message(run)))
+        jobs.training_failed.connect(lambda _m: self.run_ended("Failed"))
+        state.dataset_changed.connect(self.show_dataset)
+
+    def show_dataset(self, info: DatasetInfo) -> None:
+        """Offer the protocols and segment mode the dataset allows."""
+        from ...workers.loading import summarize
+
+        summary = info.summary if info.summary is not None else summarize(info.dataset)
+        segmented = summary.segmented or info.kind == "audio_folder"
+        self.set_fault_filtered_available(summary.fault_filtered)
+        self.set_predefined_split_available(summary.predefined_split)
+        why = "" if segmented else "Needs audio files or a segment table: this table has one row per clip"
+        self.set_segment_mode_available(segmented, why)
+
+    def report_plots(self, run) -> dict:
+        """The plots of the report export: the loss curves, and the validation curve when a model has one."""
+        from ...core.models import MODELS
+
+        plots = {"loss_curves": self.curves.loss_plot.getPlotItem()}
+        if any(MODELS[r.model].curve.kind == "validation" for r in run.results if r.model in MODELS):
+            plots["knn_accuracy_vs_k"] = self.curves.knn_plot.getPlotItem()
+        return plots
 
     def box(self, name: str):
         return next(b for b in self.model_boxes if b.name == name)
