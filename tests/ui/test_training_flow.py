@@ -112,7 +112,7 @@ def test_train_again_replaces_the_run(window, qtbot):
     tp.box("softmax").field("max_iter").setValue(25)
     assert tp.train_button.text() == "Cancel"  # the button cancels; a new run started in code replaces
     with qtbot.waitSignal(window.jobs.training_finished, timeout=120000) as blocker:
-        window.start_training()
+        window.datasets.start_training()
     run = blocker.args[0]
     assert not run.cancelled and len(run.results) == 1
     qtbot.wait(300)  # late signals of the replaced run must be ignored
