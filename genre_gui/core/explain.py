@@ -374,6 +374,7 @@ def explain(
 
     model = pipeline.model
     name = str(getattr(model, "name", type(model).__name__))
+    pipeline._check_X(rows)  # bad input is an error whatever the model
     if isinstance(model, KNeighborsClassifier):
         return explain_neighbours(pipeline, rows, exclude_clip=exclude_clip, train_sources=train_sources,
                                   train_clips=train_clips)

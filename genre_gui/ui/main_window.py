@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
@@ -83,6 +84,10 @@ class MainWindow(QMainWindow):
         self._message_box = None
         self._pending_training = False
         self._dataset_request: DatasetRequest | None = None
+        self._prediction_pipeline = None  # the model that classified the songs in the Library
+        self._prediction_label = ""
+        self._explanation_request = None  # the latest "Why this genre?" asked for
+        self.explanation_dialog = None
 
         self.library_panel = LibraryPanel()
         self.training_panel = TrainingPanel()
@@ -251,9 +256,11 @@ class MainWindow(QMainWindow):
         lib.cancel_requested.connect(jobs.cancel_dataset)
         lib.feature_set_changed.connect(self._feature_set_changed)
         lib.file_activated.connect(self.play_file)
+        lib.explain_requested.connect(self.explain_song)
         tp.train_requested.connect(self.start_training)
         tp.cancel_requested.connect(jobs.cancel_training)
         ev.play_requested.connect(self.play_clip)
+        ev.explain_requested.connect(self.explain_clip)
         cp.keep_requested.connect(self.keep_model)
         cp.save_requested.connect(self.save_model_dialog)
         cp.load_requested.connect(self.load_model_dialog)
@@ -440,6 +447,7 @@ class MainWindow(QMainWindow):
             return
         self.library_panel.clear_predictions()
         self.raise_panel("library")
+        self._prediction_pipeline, self._prediction_label = pipe, self.state.pipeline_label
         self.jobs.predict_files(paths, pipe)
 
     def _on_prediction_finished(self, batch) -> None:
@@ -458,6 +466,90 @@ class MainWindow(QMainWindow):
         worker.failed.connect(self._playback_reported)
         self.jobs.registry.start(worker, "playback")
         self.show_message(f"Loading {os.path.basename(path)}…", 3000)
+
+    # -- "Why this genre?" --------------------------------------------------------------------------
+    def explain_song(self, pred) -> None:
+        """Explain a Library answer with the model that gave it, from the song's own feature rows."""
+        pipe = self._prediction_pipeline
+        if pipe is None or getattr(pred, "features", None) is None:
+            self.show_message("No explanation: this answer did not keep its features", 6000)
+            return
+        from ..workers.explanation import ExplanationRequest
+
+        label = self._prediction_label or "the current model"
+        self.explain(ExplanationRequest(
+            pipe, pred.features, os.path.basename(pred.path), answer=pred.answer or str(pred.genre),
+            note=f"Explained with the model that classified it: {label}.", dataset=self.state.dataset))
+
+    def explain_clip(self, result, source: str) -> None:
+        """Explain a confusion-matrix clip with the model its run kept, from the dataset's rows of the clip;
+        the clip's own training rows are left out of a k-NN search."""
+        import numpy as np
+
+        from ..workers.explanation import ExplanationRequest
+
+        ds = self.state.dataset
+        pipe = getattr(result, "pipeline", None)
+        rows = np.zeros(0, dtype=int) if ds is None else np.flatnonzero(
+            np.asarray([str(s) for s in ds.sources], dtype=object) == str(source))
+        if pipe is None or rows.size == 0:
+            self.show_error("No explanation", f"The features of {os.path.basename(source)} are not in the "
+                            "loaded dataset (was another dataset loaded after training?).")
+            return
+        answer = ""
+        sources = [str(s) for s in getattr(result, "sources", [])]
+        if str(source) in sources:
+            i = sources.index(str(source))
+            answer = f"a {result.y_true[i]} clip, predicted {result.y_pred[i]} out of fold"
+        self.explain(ExplanationRequest(pipe, ds.X[rows], os.path.basename(source) or str(source),
+                                        exclude_clip=str(ds.groups[rows[0]]), dataset=ds, answer=answer))
+
+    def explain(self, request) -> None:
+        """Compute and show an explanation: at once when small (see workers.explanation.DIRECT_COST), else
+        in a worker while the dialog says it is working."""
+        from ..workers.explanation import DIRECT_COST, ExplanationWorker, compute, cost
+
+        self._explanation_request = request
+        dialog = self._explanation_dialog()
+        if cost(request) <= DIRECT_COST:
+            self._explanation_ready(compute(request))
+            return
+        dialog.show_waiting(request.subject)
+        worker = ExplanationWorker(request)
+        worker.finished.connect(self._explanation_ready)
+        worker.failed.connect(partial(self._explanation_failed, request))
+        self.jobs.registry.start(worker, "explanation")
+
+    def _explanation_dialog(self):
+        if self.explanation_dialog is None:
+            from .views.explanation import ExplanationDialog
+
+            self.explanation_dialog = ExplanationDialog(self)
+            self.explanation_dialog.view.play_requested.connect(self.play_clip)
+        return self.explanation_dialog
+
+    def _explanation_ready(self, result) -> None:
+        req, e = result.request, result.explanation
+        if req is not self._explanation_request or self._closing:
+            return  # a newer question was asked meanwhile
+        note = req.note
+        if req.exclude_clip is not None:
+            if e.kind == "knn" and e.n_excluded:
+                note = (f"Explained with the model trained on all clips; this clip's own rows are left out "
+                        f"({e.n_excluded} row{'s' if e.n_excluded != 1 else ''}).")
+            elif e.kind == "knn":
+                note = "Explained with the model this run kept; this clip was not among its training clips."
+            else:
+                note = ("Explained with the model this run kept: after k-fold it was trained on all clips, "
+                        "this one too; after a hold-out, on the training clips only.")
+        self._explanation_dialog().show_explanation(e, req.subject, note, req.answer)
+
+    def _explanation_failed(self, request, message: str) -> None:
+        from ..core.explain import NoExplanation
+
+        if request is self._explanation_request:
+            self._explanation_dialog().show_explanation(
+                NoExplanation("", f"Cannot explain this answer: {message}"), request.subject)
 
     def _playback_reported(self, message: str) -> None:
         self.show_message(str(message), 6000)

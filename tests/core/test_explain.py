@@ -248,6 +248,8 @@ def test_an_unknown_model_gets_no_explanation_not_an_error(table):
                     sorted(set(table.y.tolist())))
     e = explain(pipe, table.X[0])
     assert isinstance(e, NoExplanation) and e.kind == "none" and "centroids" in e.reason
+    with pytest.raises(FeatureError, match="expects 57 features"):
+        explain(pipe, table.X[0, :5])
 
 
 def test_bad_rows_are_a_feature_error(table):
