@@ -232,6 +232,7 @@ class LibraryPanel(QWidget):
     def clear_predictions(self) -> None:
         self._predictions = []
         self.predictions.setRowCount(0)
+        self.why_button.setEnabled(False)
         self.bars.set_probabilities({})
         self.sounds_like.setText("")
         self.timeline.clear()

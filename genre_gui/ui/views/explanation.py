@@ -50,6 +50,7 @@ class ContributionBars(pg.PlotWidget):
         self.getPlotItem().hideButtons()
         self.getPlotItem().invertY(True)
         self.getPlotItem().showGrid(x=True, alpha=0.25)
+        self.getAxis("bottom").enableAutoSIPrefix(False)  # "(x0.001)" beside a logit only confuses
         self.zero = pg.InfiniteLine(pos=0, angle=90, pen=pg.mkPen((90, 90, 90), width=1))
         self.addItem(self.zero)
         self.bars: pg.BarGraphItem | None = None
@@ -120,6 +121,7 @@ class ExplanationView(QWidget):
         lin.addWidget(self.contributions)
         lin.setStretchFactor(0, 3)
         lin.setStretchFactor(1, 2)
+        lin.setSizes([380, 260])
         self.pages.addWidget(lin)
 
         # nothing to show
@@ -162,10 +164,13 @@ class ExplanationView(QWidget):
         metric = "Euclidean distance" if e.metric == "euclidean" else "cosine distance"
         segs = f" of each of its {e.n_segments} segments" if e.n_segments > 1 else ""
         weighting = ", votes weighted by 1 / distance" if e.weights == "distance" else ""
+        top = sorted(e.probabilities.values(), reverse=True)
+        tie = " (a tie goes to the genre first in the model's class order)" if len(top) > 1 and \
+            np.isclose(top[0], top[1]) else ""
         self.heading.setText(
             f"<b>Why {html.escape(str(e.predicted))}? {html.escape(subject)}</b>{said}<br>"
             f"k-NN: the {e.n_neighbors} nearest training clips{segs} ({metric} on standardised "
-            f"features{weighting}) vote: {html.escape(_votes(e.probabilities))}.")
+            f"features{weighting}) vote: {html.escape(_votes(e.probabilities))}{tie}.")
         multi = e.n_segments > 1
         headers = ["rank", "genre", "distance", "clip"] + (["segment"] if multi else [])
         self.neighbours.setColumnCount(len(headers))
@@ -201,11 +206,14 @@ class ExplanationView(QWidget):
             what = (f"Contributions to the log-odds of {html.escape(str(e.explained))} against all the "
                     "other genres (its own one-vs-rest model).")
         segs = f" Values are the mean over the song's {e.n_segments} segments." if e.n_segments > 1 else ""
+        items = list(e.top_positive) + list(e.top_negative)
+        n_all, shown = e.contributions.shape[0], float(sum(c.contribution for c in items))
+        rest = (f" The {len(items)} features below add {shown:+.2f}, the other {n_all - len(items)} "
+                f"{float(e.contributions.sum()) - shown:+.2f}." if n_all > len(items) else "")
         self.heading.setText(
             f"<b>Why {html.escape(str(e.explained))}? {html.escape(subject)}</b>{said}{other}<br>{what} "
             f"Contribution = weight × standardised value. Score {e.score:.2f} = intercept {e.intercept:.2f} "
-            f"+ the sum of all {e.contributions.shape[0]} contributions.{segs}")
-        items = list(e.top_positive) + list(e.top_negative)
+            f"+ the sum of all {n_all} contributions.{rest}{segs}")
         names = [c.feature + (" (log)" if c.log else "") for c in items]
         self.chart.set_contributions(names, np.array([c.contribution for c in items]),
                                      f"contribution to the {'logit' if e.model == 'softmax' else 'log-odds'}"
@@ -260,7 +268,7 @@ class ExplanationDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.view, 1)
         lay.addWidget(buttons)
-        self.resize(760, 620)
+        self.resize(780, 760)
 
     def show_explanation(self, e: Any, subject: str, note: str = "", answer: str = "") -> None:
         self.view.set_explanation(e, subject, note, answer)
