@@ -492,7 +492,10 @@ class MainWindow(QMainWindow):
         pipe = getattr(result, "pipeline", None)
         rows = np.zeros(0, dtype=int) if ds is None else np.flatnonzero(
             np.asarray([str(s) for s in ds.sources], dtype=object) == str(source))
-        if pipe is None or rows.size == 0:
+        if pipe is None:
+            self.show_error("No explanation", "This run kept no model to explain its answers with.")
+            return
+        if rows.size == 0:
             self.show_error("No explanation", f"The features of {os.path.basename(source)} are not in the "
                             "loaded dataset (was another dataset loaded after training?).")
             return
