@@ -237,3 +237,17 @@ def test_a_large_knn_search_runs_in_a_worker(window, qtbot):
     assert view.neighbours.item(0, 3).text() == f"training row {view.explanation.neighbours[0].row}"
     assert not view.play_button.isEnabled()
     assert view.neighbours.item(0, 0).flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+def test_a_clip_without_a_model_or_features_says_why(window, qtbot):
+    from types import SimpleNamespace
+
+    w = window
+    ds = w.state.dataset
+    no_model = SimpleNamespace(pipeline=None, sources=list(ds.sources), y_true=ds.y, y_pred=ds.y)
+    w.explain_clip(no_model, ds.sources[0])
+    assert w.last_error == "This run kept no model to explain its answers with."
+    run = _train(w, qtbot, ("softmax",))
+    w.explain_clip(run.results[0], "not_in_this_dataset.wav")
+    assert "not_in_this_dataset.wav are not in the loaded dataset" in w.last_error
+    assert w.explanation_dialog is None  # no dialog opened for either
