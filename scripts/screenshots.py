@@ -28,6 +28,50 @@ def settle(seconds: float = 0.4) -> None:
     process_events(seconds, interval=0.01)
 
 
+def save_explanation_shots(w, run, out: Path) -> list[Path]:
+    """"Why this genre?": a k-NN and a softmax confusion-matrix clip (a mistake), and a Library song."""
+    import numpy as np
+
+    from genre_gui.ui.results import confusion
+
+    def explained() -> bool:
+        return w.explanations.dialog is not None and w.explanations.dialog.view.explanation is not None
+
+    written = []
+    ev = w.evaluation_panel
+    for name in ("knn", "softmax"):
+        if name not in [r.model for r in run.results]:
+            continue
+        w.raise_panel("evaluation")
+        ev.select_model(name)
+        m = confusion(ev.current_result(), False)
+        off = m - np.diag(np.diag(m))
+        r, c = np.unravel_index(int(np.argmax(off)), off.shape)
+        ev.matrix.cm.cell_clicked.emit(int(r), int(c))
+        ev.clips.selectRow(0)
+        ev.why_button.click()
+        wait_until(explained, 60, f"the {name} explanation")
+        settle(0.6)
+        path = out / f"explanation_{name}.png"
+        w.explanations.dialog.grab().save(str(path))
+        written.append(path)
+    lib = w.library_panel
+    if lib.predictions.rowCount():
+        w.raise_panel("library")
+        lib.predictions.selectRow(0)
+        if w.explanations.dialog is not None:
+            w.explanations.dialog.view.explanation = None
+        lib.why_button.click()
+        wait_until(explained, 60, "the song's explanation")
+        settle(0.6)
+        path = out / "explanation_song.png"
+        w.explanations.dialog.grab().save(str(path))
+        written.append(path)
+    if w.explanations.dialog is not None:
+        w.explanations.dialog.close()
+    return written
+
+
 def main(argv: list[str]) -> int:
     out = Path(argv[1] if len(argv) > 1 else ROOT / "docs" / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -139,6 +183,8 @@ def main(argv: list[str]) -> int:
         settle(0.6)
         path = out / "library_not_music.png"
         w.docks["library"].grab().save(str(path))
+        print(f"screenshots: {path}")
+    for path in save_explanation_shots(w, run, out):
         print(f"screenshots: {path}")
     pipeline = w.state.pipeline
     w.close()

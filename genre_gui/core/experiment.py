@@ -445,6 +445,7 @@ def evaluate_model(
     scores: list[FoldScore] = []
     first = None
     kept = None
+    train_rows = np.arange(len(dataset.y))  # the rows the kept model learnt from
     for r in sorted({s.repeat for s in splits}):
         mine = [s for s in splits if s.repeat == r]
         offset = sum(1 for s in splits if s.repeat < r)
@@ -471,6 +472,7 @@ def evaluate_model(
             first = cv
             if single and cv.folds:
                 kept = (cv.folds[0].scaler, cv.folds[0].estimator, int(cv.folds[0].train_idx.shape[0]))
+                train_rows = np.asarray(cv.folds[0].train_idx)
     if first is None or first.pooled is None:
         raise ValueError("no fold could be evaluated")
     if kept is None and fit_final:  # k-fold: the model kept for predictions is refit on every clip
@@ -485,6 +487,11 @@ def evaluate_model(
         kept = (scaler, model, int(len(dataset.y)))
     seconds = time.perf_counter() - t0
     pipeline = None if kept is None else _pipeline(spec, dataset, protocol, kept, first, scores, metadata)
+    if pipeline is not None and hasattr(pipeline.model, "X_fit_"):
+        from .explain import record_training_rows
+
+        # a model that keeps its training rows (k-NN) can then name the clips it compares a song with
+        record_training_rows(pipeline, [dataset.sources[i] for i in train_rows], groups[train_rows])
     source_of = dict(zip(groups.tolist(), dataset.sources))
     sources = [str(source_of.get(g, g)) for g in np.asarray(first.clip_ids).tolist()]
     return ModelResult(

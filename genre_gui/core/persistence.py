@@ -7,7 +7,12 @@ Layout of the archive (every member a plain NumPy array, read with ``allow_pickl
   hyperparameters from ``get_params``, names of its fitted arrays, fitted scalars such as ``n_iter_``),
   ``metadata``;
 - ``scaler__mean_``, ``scaler__scale_``: the StandardScaler;
-- ``model__<attr>`` for every array in the model class's ``_fitted_attrs``.
+- ``model__<attr>`` for every array in the model class's ``_fitted_attrs``;
+- optionally ``rows__<key>__names`` (text) and ``rows__<key>__index`` (integers) for the per-training-row
+  lists of the metadata (``train_sources``, ``train_clips``: where each training row came from; see
+  :mod:`genre_gui.core.explain`): the distinct values and each row's index into them. They live outside
+  the JSON header, which would otherwise outgrow its cap on a large segment dataset; files without
+  them load as before, and older versions of the app ignore them.
 
 Loading validates every field, type, dtype and shape, then runs one prediction on a zero row; any
 inconsistency is a :class:`ModelFileError` naming the file and the reason. No code is ever executed.
@@ -43,6 +48,11 @@ MAX_MEMBERS = 64
 MAX_ABS_VALUE = 1e100
 _HEADER_KEY = "header"
 _ALLOWED_KINDS = "fiub"  # numbers only; text arrays only for classes_ (kind "U")
+#: metadata lists with one entry per training row, stored as arrays (see the module docstring)
+ROW_METADATA = ("train_sources", "train_clips")
+_ROWS_PREFIX = "rows__"
+#: longest text of one row-metadata entry (a file path), in characters
+MAX_ROW_TEXT = 4096
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | Callable[[IO[bytes]], None]) -> None:
@@ -156,6 +166,10 @@ def _to_header_and_arrays(p: Pipeline, dest: Path) -> tuple[dict, dict[str, np.n
         except FeatureError as exc:
             raise ModelFileError(f"{dest}: cannot save: {exc}") from exc
     classes = [c.item() if isinstance(c, np.generic) else c for c in p.classes]
+    metadata = dict(p.metadata)
+    for key in ROW_METADATA:
+        if key in metadata:
+            arrays.update(_row_metadata_arrays(key, metadata.pop(key), dest))
     header = {
         "magic": MAGIC,
         "format_version": FORMAT_VERSION,
@@ -172,9 +186,23 @@ def _to_header_and_arrays(p: Pipeline, dest: Path) -> tuple[dict, dict[str, np.n
             "none": none_names,
             "scalars": scalars,
         },
-        "metadata": p.metadata,
+        "metadata": metadata,
     }
     return header, arrays
+
+
+def _row_metadata_arrays(key: str, values: Any, dest: Path) -> dict[str, np.ndarray]:
+    """``rows__<key>__names`` (distinct values, text) and ``rows__<key>__index`` (one per row)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ModelFileError(f"{dest}: cannot save: metadata {key} must be a list of text, "
+                             "one per training row")
+    texts = [str(v) for v in values]
+    if any(len(t) > MAX_ROW_TEXT for t in texts):
+        raise ModelFileError(f"{dest}: cannot save: an entry of metadata {key} is longer than {MAX_ROW_TEXT} "
+                             "characters")
+    names, index = np.unique(np.asarray(texts, dtype=str), return_inverse=True) if texts else (
+        np.zeros(0, dtype="<U1"), np.zeros(0, dtype=np.int64))
+    return {f"{_ROWS_PREFIX}{key}__names": names, f"{_ROWS_PREFIX}{key}__index": index.astype(np.int64)}
 
 
 def _json_default(o: Any) -> Any:
@@ -244,12 +272,14 @@ def load_pipeline(path: str | os.PathLike) -> Pipeline:
         scaler = StandardScaler(**_scaler_params(h.get("scaler_params"), n_features, bad))
         scaler.mean_, scaler.scale_ = mean, scale
     model = _restore_model(p, h["model"], arrays)
+    metadata = dict(h["metadata"])
+    metadata.update(_restore_row_metadata(p, arrays, model))
     classes = h["classes"]
     model_classes = np.asarray(model.classes_).tolist()
     if model_classes != classes:
         raise bad("the model's classes_ do not match the header's class list")
     try:
-        pipe = Pipeline(fs["name"], scaler, model, classes, h["metadata"])
+        pipe = Pipeline(fs["name"], scaler, model, classes, metadata)
         proba = pipe.predict_proba_features(np.zeros((1, n_features)))
     except Exception as exc:  # any failure here means arrays that do not fit together
         raise bad(f"the stored arrays are inconsistent ({type(exc).__name__}: {exc})") from exc
@@ -426,6 +456,37 @@ def _restore_model(p: Path, m: dict, arrays: dict[str, np.ndarray]) -> Any:
             raise ModelFileError(f"{p}: fitted scalar {k} has an invalid value")
         setattr(model, k, v)
     return model
+
+
+def _restore_row_metadata(p: Path, arrays: dict[str, np.ndarray], model: Any) -> dict[str, list[str]]:
+    """The per-training-row metadata lists stored as ``rows__*`` arrays, validated (none in older files)."""
+    members = {k for k in arrays if k.startswith(_ROWS_PREFIX)}
+    known = {f"{_ROWS_PREFIX}{key}__{part}" for key in ROW_METADATA for part in ("names", "index")}
+    if members - known:
+        raise ModelFileError(f"{p}: unexpected array(s) {', '.join(sorted(members - known))}")
+    n_fit = getattr(model, "X_fit_", None)
+    n_rows = None if n_fit is None else int(np.asarray(n_fit).shape[0])
+    out: dict[str, list[str]] = {}
+    for key in ROW_METADATA:
+        names_key, index_key = f"{_ROWS_PREFIX}{key}__names", f"{_ROWS_PREFIX}{key}__index"
+        if names_key not in arrays and index_key not in arrays:
+            continue
+        if names_key not in arrays or index_key not in arrays:
+            raise ModelFileError(f"{p}: {key}: one of its two arrays is missing")
+        names, index = arrays[names_key], arrays[index_key]
+        if names.ndim != 1 or names.dtype.kind != "U" or names.dtype.itemsize > 4 * MAX_ROW_TEXT:
+            raise ModelFileError(f"{p}: array {names_key} must be a list of text")
+        if index.ndim != 1 or index.dtype.kind not in "iu":
+            raise ModelFileError(f"{p}: array {index_key} must be a list of integers")
+        if index.size and (int(index.min()) < 0 or int(index.max()) >= names.shape[0]):
+            raise ModelFileError(f"{p}: array {index_key} points outside {names_key}")
+        if n_rows is not None and index.shape[0] != n_rows:
+            raise ModelFileError(f"{p}: {key} lists {index.shape[0]} rows, the model holds {n_rows}")
+        out[key] = names[index].tolist()
+    lengths = {len(v) for v in out.values()}
+    if len(lengths) > 1:
+        raise ModelFileError(f"{p}: {' and '.join(out)} list different numbers of rows")
+    return out
 
 
 def _plain_json_value(v: Any, depth: int = 0) -> bool:

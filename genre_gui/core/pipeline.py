@@ -70,6 +70,9 @@ class Prediction:
     unsure : bool
         Music, but the top genre's share of the genre probabilities is below the model's threshold
         (chosen by cross-validation, see the model's metadata): show the top two, not one genre.
+    features : ndarray of shape (n_segments, n_features), optional
+        The feature rows of the windows (raw, before scaling): what :mod:`genre_gui.core.explain`
+        explains the answer from.
     """
 
     label: Any
@@ -82,6 +85,7 @@ class Prediction:
     tags: dict[str, float] | None = field(default=None, repr=False)
     not_music: bool = False
     unsure: bool = False
+    features: np.ndarray | None = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
         """``{class: probability}`` with plain Python types (JSON-ready)."""
@@ -339,7 +343,8 @@ class Pipeline:
             rows.append(np.asarray(vector, dtype=np.float64))
             if extras.get("tags") is not None:
                 tags.append(np.asarray(extras["tags"], dtype=np.float64))
-        P = self.predict_proba_features(np.stack(rows))
+        features = np.stack(rows)
+        P = self.predict_proba_features(features)
         mean = P.mean(axis=0)
         mean /= mean.sum()
         said = answer(mean, self.classes, self.unsure_below)
@@ -352,7 +357,7 @@ class Pipeline:
         return Prediction(label=said.label, probabilities=mean, classes=list(self.classes),
                           n_segments=len(starts), segment_probabilities=P, segment_starts=starts / rate,
                           segment_seconds=min(window, y.shape[0]) / rate, tags=tag_probs,
-                          not_music=said.not_music, unsure=said.unsure)
+                          not_music=said.not_music, unsure=said.unsure, features=features)
 
     def predict_file(self, path: str | os.PathLike, segment_seconds: float | None = None) -> Prediction:
         """Load an audio file (any format :func:`load_audio` reads) and classify it.

@@ -9,6 +9,7 @@ says what happened (``message`` / ``error``) and which panel the user should see
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -63,6 +64,8 @@ class DatasetController(QObject):
         self.request: DatasetRequest | None = None  # the last dataset asked for (re-extracted on changes)
         self.initial_paths = list(initial_paths or [])
         self.live_panel = None
+        self.prediction_pipeline: Any = None  # the model that classified the Library's songs, and its name
+        self.prediction_label = ""
         self._startup_pending = False
         self._pending_training = False
         jobs.dataset_load_started.connect(self._on_started)
@@ -141,6 +144,8 @@ class DatasetController(QObject):
                             "The current model was trained on a dataset without audio features.")
             return
         self.panel_wanted.emit("library")
+        # the model that classified these songs: "Why this genre?" explains their answers with it
+        self.prediction_pipeline, self.prediction_label = pipe, self.state.model_label
         self.jobs.predict_files(paths, pipe)
 
     def play_clip(self, path: str) -> None:

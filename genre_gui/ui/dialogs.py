@@ -23,11 +23,15 @@ grouped by clip; <i>blocked</i> folds keep neighbouring GTZAN clip numbers, ofte
 together), then <i>Train</i>. Loss curves update live; <i>Cancel</i> keeps finished models.</li>
 <li><b>Evaluation</b>: confusion matrix per model; click a cell to list its clips, double-click a clip
 to hear it. The per-class table sorts by column and copies with Ctrl+C.</li>
+<li><b>Why this genre?</b> (Ctrl+I, or the button above a song's answer in the Library or above a
+cell's clips in Evaluation): k-NN lists the nearest training clips with their distances (double-click
+one to hear it); softmax and one-vs-rest show the features that pushed the answer (weight &times;
+standardised value).</li>
 <li><b>Comparison</b>: accuracy and macro-F1 with the cross-validation spread; export a report; save
 the model you want to keep (<i>File &gt; Save Model</i>, Ctrl+S).</li>
 </ol>
 <p>Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+S save model, Ctrl+L load model,
-Ctrl+E export report, Ctrl+Q quit, F1 this help.</p>"""
+Ctrl+E export report, Ctrl+I why this genre, Ctrl+Q quit, F1 this help.</p>"""
 
 
 def about_text() -> str:

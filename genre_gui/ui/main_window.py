@@ -17,6 +17,7 @@ from . import dialogs
 from . import settings as keys
 from .datasets_controller import DatasetController, audio_extensions, can_open
 from .drops import FileDrops
+from .explanations import ExplanationController
 from .jobs import JobController, default_cache_path
 from .live.live_dock import LiveDock
 from .models_controller import ModelsController
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
             self.state, self.jobs, self.models, self.settings, self.library_panel.current_feature_set,
             lambda: (tp.specs(), tp.protocol(), tp.config()), initial_paths, self)
         self.reports = ReportController(self.state, (self.comparison_panel, self.training_panel), self)
+        self.explanations = ExplanationController(self.state, self.jobs, self.datasets, self)
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self._build_menus()
@@ -93,7 +95,6 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.open_paths(self.datasets.initial_paths))
         log.info("main window built in %.0f ms", 1000 * (time.perf_counter() - t0))
 
-    # -- construction ------------------------------------------------------------------------------
     def _add_dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")  # saveState needs stable names
@@ -191,12 +192,14 @@ class MainWindow(QMainWindow):
         lib.file_activated.connect(self.datasets.play_file)
         tp.train_requested.connect(self.datasets.start_training)
         ev.play_requested.connect(self.datasets.play_clip)
+        lib.explain_requested.connect(self.explanations.explain_song)
+        ev.explain_requested.connect(self.explanations.explain_clip)
         cp.keep_requested.connect(self.models.keep_model)
         cp.save_requested.connect(self.save_model_dialog)
         cp.load_requested.connect(self.load_model_dialog)
         cp.export_requested.connect(self.export_report_dialog)
         self.models.kept.connect(lambda result: ev.select_model(result.model))
-        for controller in (self.models, self.datasets, self.reports):
+        for controller in (self.models, self.datasets, self.reports, self.explanations):
             controller.message.connect(self.show_message)
             controller.error.connect(self.show_error)
         self.datasets.panel_wanted.connect(self.raise_panel)
@@ -283,8 +286,8 @@ class MainWindow(QMainWindow):
         if path:
             self.reports.export(path)
 
-    # -- shutdown ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.explanations.closed = True
         self.settings.save_window(self)
         self.settings.set_json(keys.HYPERPARAMETERS, self.training_panel.config())
         self.settings.set_value(keys.FEATURE_SET, self.library_panel.current_feature_set())

@@ -21,7 +21,9 @@ class FilePrediction:
     ``genre`` is the answer's label (a genre, or "not music"); ``answer`` the headline in words
     ("rock 81 %", "unsure (top two: ...)", "not music (97 %)"). ``timeline`` holds the per-window
     probabilities (n_windows, n_classes) in ``classes`` order with ``starts`` and ``window_seconds``;
-    ``envelope`` the peak level over ``ENVELOPE_POINTS`` slices of the ``duration``-second song.
+    ``envelope`` the peak level over ``ENVELOPE_POINTS`` slices of the ``duration``-second song;
+    ``features`` the windows' feature rows (n_windows, n_features), from which "Why this genre?" explains
+    the answer (``core.explain``).
     """
 
     path: str
@@ -39,6 +41,7 @@ class FilePrediction:
     envelope: np.ndarray | None = field(default=None, repr=False)
     duration: float = 0.0
     confidence: float = 0.0  # the number in ``answer``: the genre's share of the genres, or P(not music)
+    features: np.ndarray | None = field(default=None, repr=False)
 
 
 def envelope(y: np.ndarray, points: int = ENVELOPE_POINTS) -> np.ndarray:
@@ -94,4 +97,4 @@ class PredictionWorker(Worker):
             classes=tuple(str(c) for c in result.classes),
             timeline=result.segment_probabilities, starts=result.segment_starts,
             window_seconds=result.segment_seconds, envelope=envelope(y), duration=y.shape[0] / rate,
-            confidence=result.confidence)
+            confidence=result.confidence, features=result.features)

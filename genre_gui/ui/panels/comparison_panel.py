@@ -113,7 +113,7 @@ class ComparisonPanel(QWidget):
         jobs.curves_finished.connect(lambda c: self.learning.set_running(False, f"{len(c)} curve(s) done"))
         jobs.curves_failed.connect(lambda m: self.learning.set_running(False, f"Failed: {m}"))
         jobs.curves_cancelled.connect(lambda: self.learning.set_running(False, "Cancelled"))
-        shortcut = QShortcut(QKeySequence("Ctrl+L"), self)
+        shortcut = QShortcut(QKeySequence("Ctrl+Shift+L"), self)  # Ctrl+L is File > Load Model
         shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
         shortcut.activated.connect(self._learning_shortcut)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -35,9 +36,11 @@ if TYPE_CHECKING:
 
 
 class EvaluationPanel(QWidget):
-    """Signal ``play_requested(str)``: a clip was double-clicked."""
+    """Signals ``play_requested(str)``: a clip was double-clicked; ``explain_requested(result, source)``:
+    "Why this genre?" on a listed clip (``source`` as in ``result.sources``)."""
 
     play_requested = Signal(str)
+    explain_requested = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +74,20 @@ class EvaluationPanel(QWidget):
         self.clips = CopyableTable(["clip", "true", "predicted", "probability"])
         self.clips.enable_sorting()
         self.clips.cellDoubleClicked.connect(self._clip_activated)
+        self.clips.itemSelectionChanged.connect(self._update_why)
+        from .library_panel import EXPLAIN_SHORTCUT
+
+        self.why_button = QPushButton("Why this genre?")
+        self.why_button.setToolTip("Why the model kept from this run gives the selected clip its genre "
+                                   f"({EXPLAIN_SHORTCUT})")
+        self.why_button.setEnabled(False)
+        self.why_button.clicked.connect(self.explain_selected)
+        self.why_action = QAction("Why this genre?", self)
+        self.why_action.setShortcut(QKeySequence(EXPLAIN_SHORTCUT))
+        self.why_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.why_action.triggered.connect(self.explain_selected)
+        self.addAction(self.why_action)
+        self.clips.addAction(self.why_action)
         self.per_class = CopyableTable(["class", "precision", "recall", "F1", "support"])
         self.per_class.enable_sorting()
         self.per_class.setToolTip("Click a header to sort; Ctrl+C or right-click copies (tab-separated)")
@@ -91,7 +108,10 @@ class EvaluationPanel(QWidget):
         clip_box = QWidget()
         cl = QVBoxLayout(clip_box)
         cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(self.cell_label)
+        head = QHBoxLayout()
+        head.addWidget(self.cell_label, 1)
+        head.addWidget(self.why_button)
+        cl.addLayout(head)
         cl.addWidget(self.clips)
         right.addWidget(clip_box)
         pc = QWidget()
@@ -143,6 +163,7 @@ class EvaluationPanel(QWidget):
         r = self.current_result()
         self.clips.setRowCount(0)
         self.export_button.setEnabled(r is not None)
+        self._update_why()
         if r is None:
             self.drawing.request(self.matrix.clear)
             self.per_class.setRowCount(0)
@@ -162,6 +183,7 @@ class EvaluationPanel(QWidget):
         self.per_class.set_rows(per_class_rows(r))
         self.per_class.resizeColumnsToContents()
         self.cell_label.setText("Click a cell to list its clips; double-click a clip to play it.")
+        self._update_why()
 
     def export_matrix(self, csv_path: str) -> list[str]:
         """Write the matrix shown to ``csv_path`` and the same name with ``.png``; returns the paths."""
@@ -217,6 +239,21 @@ class EvaluationPanel(QWidget):
             self.clips.item(k, 0).setData(Qt.ItemDataRole.UserRole, str(r.sources[i]))
             self.clips.item(k, 0).setToolTip(str(r.sources[i]))
         self.clips.resizeColumnsToContents()
+        self._update_why()
+
+    def selected_clip(self) -> str | None:
+        """The source of the clip selected in the cell's list (None without one)."""
+        rows = sorted({i.row() for i in self.clips.selectedIndexes()})
+        item = self.clips.item(rows[0], 0) if rows else None
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def explain_selected(self) -> None:
+        r, source = self.current_result(), self.selected_clip()
+        if r is not None and source is not None:
+            self.explain_requested.emit(r, source)
+
+    def _update_why(self) -> None:
+        self.why_button.setEnabled(self.current_result() is not None and self.selected_clip() is not None)
 
     def _clip_activated(self, row: int, _col: int) -> None:
         item = self.clips.item(row, 0)

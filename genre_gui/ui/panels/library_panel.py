@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -46,6 +46,10 @@ def loaded_message(loaded) -> str:
     return msg
 
 
+#: the shortcut of "Why this genre?" (the Library's selected song, the Evaluation panel's selected clip)
+EXPLAIN_SHORTCUT = "Ctrl+I"
+
+
 class ProbabilityBars(pg.PlotWidget):
     """Horizontal bars: one per genre, probabilities of the selected file."""
 
@@ -80,7 +84,7 @@ class ProbabilityBars(pg.PlotWidget):
 class LibraryPanel(QWidget):
     """Signals: ``open_folder_requested``, ``open_files_requested``, ``demo_requested``,
     ``feature_set_changed(str)``, ``cancel_requested``, ``file_activated(str)`` (a prediction was
-    double-clicked)."""
+    double-clicked), ``explain_requested(FilePrediction)`` ("Why this genre?" on the selected song)."""
 
     open_folder_requested = Signal()
     open_files_requested = Signal()
@@ -88,6 +92,7 @@ class LibraryPanel(QWidget):
     feature_set_changed = Signal(str)
     cancel_requested = Signal()
     file_activated = Signal(str)
+    explain_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +150,16 @@ class LibraryPanel(QWidget):
         self.predictions = CopyableTable(["file", "answer", "confidence"])
         self.predictions.itemSelectionChanged.connect(self._show_selected_prediction)
         self.predictions.cellDoubleClicked.connect(self._activated)
+        self.why_button = QPushButton("Why this genre?")
+        self.why_button.setToolTip(f"What in the selected song led to its answer ({EXPLAIN_SHORTCUT})")
+        self.why_button.setEnabled(False)
+        self.why_button.clicked.connect(self.explain_selected)
+        self.why_action = QAction("Why this genre?", self)
+        self.why_action.setShortcut(QKeySequence(EXPLAIN_SHORTCUT))
+        self.why_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.why_action.triggered.connect(self.explain_selected)
+        self.addAction(self.why_action)  # the shortcut, anywhere in the panel
+        self.predictions.addAction(self.why_action)  # and the table's context menu
         self.bars = ProbabilityBars()
         self.sounds_like = QLabel("")
         self.sounds_like.setWordWrap(True)
@@ -155,7 +170,10 @@ class LibraryPanel(QWidget):
         self.timeline.setVisible(False)  # shown with a song's timeline; an empty panel keeps its space
         self.timeline.setMaximumHeight(250)  # 11 rows read well at 12 px; the bars need the rest
         pl = QVBoxLayout(self.predictions_box)
-        pl.addWidget(self.model_label)
+        head = QHBoxLayout()
+        head.addWidget(self.model_label, 1)
+        head.addWidget(self.why_button)
+        pl.addLayout(head)
         pl.addWidget(self.predictions, 2)
         pl.addWidget(self.bars, 3)
         pl.addWidget(self.sounds_like)
@@ -249,6 +267,7 @@ class LibraryPanel(QWidget):
     def clear_predictions(self) -> None:
         self._predictions = []
         self.predictions.setRowCount(0)
+        self.why_button.setEnabled(False)
         self.bars.set_probabilities({})
         self.sounds_like.setText("")
         self.timeline.clear()
@@ -284,8 +303,16 @@ class LibraryPanel(QWidget):
         idx = self.predictions.item(rows[0], 0).data(Qt.ItemDataRole.UserRole)
         return self._predictions[idx] if idx is not None and idx < len(self._predictions) else None
 
+    def explain_selected(self) -> None:
+        """Ask for the selected song's answer to be explained (needs its feature rows)."""
+        pred = self._selected_prediction()
+        if pred is not None and not pred.error:
+            self.explain_requested.emit(pred)
+
     def _show_selected_prediction(self) -> None:
         pred = self._selected_prediction()
+        self.why_button.setEnabled(pred is not None and not pred.error
+                                   and getattr(pred, "features", None) is not None)
         if pred is None or pred.error:
             self.bars.set_probabilities({}, "" if pred is None else os.path.basename(pred.path))
             self.sounds_like.setText("")

@@ -37,7 +37,7 @@ class LearningCurveView(QWidget):
         self.legend = self.plot.addLegend(offset=(-10, 10))
         self.compute_button = QPushButton("Compute learning curve")
         self.compute_button.setToolTip("Train every compared model on 1, 2, 5, … random clips of each class "
-                                       "and score it on all the other clips (Ctrl+L)")
+                                       "and score it on all the other clips (Ctrl+Shift+L)")
         self.compute_button.clicked.connect(lambda: self.compute_requested.emit(int(self.draws.value())))
         self.draws = QSpinBox()
         self.draws.setRange(1, 50)
