@@ -1,4 +1,9 @@
-"""Reading audio files into float32 mono arrays, with a clear ``AudioError`` for anything unusable."""
+"""Reading audio files into float32 mono arrays, with a clear ``AudioError`` for anything unusable.
+
+libsndfile decodes what it can (WAV, FLAC, Ogg, Opus, MP3, AIFF, AU); anything else goes to FFmpeg through
+PyAV (``av``, FFmpeg's libraries inside its wheels): AAC and ALAC ``.m4a``, WMA, AC-3, WavPack, Matroska
+and WebM audio... Both paths give the same thing: finite float32 mono, resampled by soxr.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +21,9 @@ import soundfile as sf
 
 from .errors import AudioError
 
-__all__ = ["AudioError", "load_audio", "audio_info", "MIN_SAMPLES", "MAX_SECONDS", "AUDIO_EXTENSIONS"]
+__all__ = ["AudioError", "load_audio", "load_excerpts", "audio_info", "AudioInfo", "MIN_SAMPLES",
+           "MAX_SECONDS", "AUDIO_EXTENSIONS", "SNDFILE_EXTENSIONS", "FFMPEG_EXTENSIONS", "EXCERPT_SECONDS",
+           "EXCERPT_POSITIONS", "WHOLE_BELOW_SECONDS"]
 
 #: librosa's n_fft: a clip shorter than one analysis frame has no features
 MIN_SAMPLES = 2048
@@ -28,8 +36,39 @@ MAX_SAMPLE_RATE = 768_000
 #: at up to ~220 kHz fit; the channels are averaged block by block, so their count does not matter.
 MAX_DECODE_BYTES = 2 * 1024**3
 _BLOCK_FRAMES = 1 << 16
+#: what libsndfile reads
+SNDFILE_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd")
+#: what FFmpeg (PyAV) adds: AAC and ALAC in MP4/M4A/M4B/3GP/CAF, raw ADTS AAC, WMA, AC-3, E-AC-3, MP2,
+#: WavPack, Matroska and WebM audio; each is written with PyAV's encoders and read back by the tests
+FFMPEG_EXTENSIONS = (".m4a", ".m4b", ".aac", ".3gp", ".caf", ".wma", ".ac3", ".eac3", ".mp2", ".wv", ".mka",
+                     ".webm")
 #: extensions offered in file dialogs and used to pick files out of dropped folders
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".au", ".snd")
+AUDIO_EXTENSIONS = SNDFILE_EXTENSIONS + FFMPEG_EXTENSIONS
+#: long tracks (:func:`load_excerpts`): this many seconds around each of these fractions of the duration,
+#: reached by seeking; tracks up to ``WHOLE_BELOW_SECONDS`` are read whole
+EXCERPT_SECONDS = 10.0
+EXCERPT_POSITIONS = (0.25, 0.5, 0.75)
+WHOLE_BELOW_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """Header facts of a file FFmpeg decodes (libsndfile's files give soundfile's info object, which has
+    the same ``frames``, ``samplerate``, ``channels``, ``duration``, ``format`` and ``subtype``).
+
+    ``frames`` is estimated from the container's duration (0 when the container does not say).
+    """
+
+    frames: int
+    samplerate: int
+    channels: int
+    format: str
+    subtype: str
+    backend: str = "ffmpeg"
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.samplerate if self.samplerate > 0 else 0.0
 
 
 def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
@@ -40,7 +79,15 @@ def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
         with _quiet_decoder(p):
             return sf.info(_native(p))
     except Exception as exc:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
-        raise AudioError(f"{p}: not a readable audio file ({_reason(exc)})") from exc
+        sf_exc = exc
+    try:  # FFmpeg: AAC, ALAC, WMA...
+        return _av_info(p)
+    except AudioError as av_exc:
+        reason = _reason(sf_exc)
+        av_reason = str(av_exc).split(": ", 1)[-1]
+        if av_reason and av_reason != reason:
+            reason += f"; FFmpeg: {av_reason}"
+        raise AudioError(f"{p}: not a readable audio file ({reason})") from sf_exc
 
 
 def load_audio(
@@ -78,7 +125,8 @@ def load_audio(
     """
     p = Path(path)
     info = audio_info(p)
-    if info.frames == 0:
+    ffmpeg = isinstance(info, AudioInfo)
+    if info.frames == 0 and not ffmpeg:  # FFmpeg's containers may not tell their length: decoding does
         raise AudioError(f"{p}: the file has no audio frames")
     if max_seconds is not None and info.samplerate > 0 and info.frames > max_seconds * info.samplerate:
         raise AudioError(
@@ -98,7 +146,11 @@ def load_audio(
         raise AudioError(f"{p}: too large to decode ({info.frames * 8 / 2**20:.0f} MB as mono samples; the "
                          f"limit is {MAX_DECODE_BYTES // 2**20} MB)")
     try:
-        y, file_sr = _read_mono(p, info.frames)
+        if ffmpeg:
+            cap = None if max_seconds is None else int(max_seconds * info.samplerate) + info.samplerate
+            y, file_sr = _av_read_mono(p, info, cap)
+        else:
+            y, file_sr = _read_mono(p, info.frames)
     except AudioError:
         raise
     except Exception as exc:
@@ -144,6 +196,217 @@ def _read_mono(p: Path, frames: int) -> tuple[np.ndarray, int]:
                 extra.append(mono[take:])
     y = np.concatenate([out[:n], *extra]) if extra else out[:n]
     return y, file_sr
+
+
+def load_excerpts(
+    path: str | os.PathLike,
+    sr: int | None = 22050,
+    *,
+    seconds: float = EXCERPT_SECONDS,
+    positions: Sequence[float] = EXCERPT_POSITIONS,
+    whole_below: float = WHOLE_BELOW_SECONDS,
+    min_samples: int = MIN_SAMPLES,
+) -> list[np.ndarray]:
+    """A representative excerpt of a track: ``seconds`` around each of ``positions`` of its duration.
+
+    A track no longer than ``whole_below`` seconds (or whose duration the file does not tell) is read
+    whole, exactly as :func:`load_audio` reads it, and returned as the single element. A longer one is
+    never decoded whole: each window is reached by seeking (libsndfile or FFmpeg), so a 3-hour file
+    costs as much as a 3-minute one and the 20-minute limit of :func:`load_audio` does not apply.
+
+    Parameters
+    ----------
+    path : path-like
+    sr : int or None
+        Target rate (soxr, as :func:`load_audio`); ``None`` keeps the file's.
+    seconds : float
+        Length of each window; windows are kept inside the track.
+    positions : sequence of float in [0, 1]
+        Centres of the windows as fractions of the duration.
+    whole_below : float
+        Tracks up to this long are read whole.
+    min_samples : int
+        Shortest usable window (after resampling).
+
+    Returns
+    -------
+    list of ndarray of shape (n,), float32
+        One finite mono array per window (or the whole track).
+
+    Raises
+    ------
+    AudioError
+        As :func:`load_audio`, naming the file and the reason.
+    """
+    p = Path(path)
+    info = audio_info(p)
+    rate = int(info.samplerate)
+    duration = info.frames / rate if rate > 0 else 0.0
+    if duration <= max(whole_below, seconds) or not positions:
+        return [load_audio(p, sr, min_samples=min_samples)]
+    if rate > MAX_SAMPLE_RATE:
+        raise AudioError(f"{p}: unsupported sample rate {rate} Hz (at most {MAX_SAMPLE_RATE} Hz)")
+    n = int(round(seconds * rate))
+    starts = [int(round(min(max(float(q) * duration - seconds / 2, 0.0), duration - seconds) * rate))
+              for q in positions]
+    try:
+        if isinstance(info, AudioInfo):
+            windows = _av_read_windows(p, starts, n, rate)
+        else:
+            windows = _sf_read_windows(p, starts, n)
+    except AudioError:
+        raise
+    except Exception as exc:
+        raise AudioError(f"{p}: the audio data is corrupt or truncated ({_reason(exc)})") from exc
+    out = []
+    for y in windows:
+        if sr is not None and rate != sr and len(y):
+            y = resample(y, rate, sr)
+        y = np.asarray(y, dtype=np.float32)
+        if y.shape[0] < min_samples:
+            continue  # a window past the real end of a file whose header over-states its length
+        if not np.all(np.isfinite(y)):
+            raise AudioError(f"{p}: resampling produced non-finite samples")
+        out.append(y)
+    if not out:
+        raise AudioError(f"{p}: no audio could be read at {', '.join(f'{q:.0%}' for q in positions)} of "
+                         "its duration (truncated?)")
+    return out
+
+
+def _mono64(block: np.ndarray, p: Path) -> np.ndarray:
+    """(frames, channels) float block -> float64 mono, refusing non-finite samples."""
+    if not np.all(np.isfinite(block)):
+        raise AudioError(f"{p}: the file contains non-finite samples (NaN or infinity)")
+    return block.mean(axis=1, dtype=np.float64) if block.shape[1] > 1 else block[:, 0].astype(np.float64)
+
+
+def _sf_read_windows(p: Path, starts: list[int], n: int) -> list[np.ndarray]:
+    out = []
+    with _quiet_decoder(p), sf.SoundFile(_native(p)) as f:
+        for start in starts:
+            f.seek(start)  # regular files are seekable in every format libsndfile reads
+            block = f.read(n, dtype="float32", always_2d=True)
+            out.append(_mono64(block, p) if block.shape[0] else np.empty(0))
+    return out
+
+
+# -- FFmpeg (PyAV) -------------------------------------------------------------------------------------
+@contextmanager
+def _av_container(p: Path) -> Iterator:
+    """Open ``p`` with PyAV; yields ``(container, audio stream)``."""
+    import av  # imported here: libsndfile reads most files, and start-up stays short
+
+    name = str(p)
+    try:
+        name.encode("utf-8")
+        source, handle = name, None
+    except UnicodeEncodeError:  # a non-UTF-8 name: FFmpeg takes str paths as UTF-8, so hand it the file
+        handle = open(os.fsencode(p), "rb")  # noqa: SIM115 - closed below
+        source = handle
+    try:
+        try:
+            container = av.open(source, "r")
+        except Exception as exc:
+            raise AudioError(f"{p}: {_av_reason(exc)}") from exc
+        try:
+            if not container.streams.audio:
+                raise AudioError(f"{p}: no audio stream in the file")
+            yield container, container.streams.audio[0]
+        finally:
+            container.close()
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _av_reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+    text = str(text).splitlines()[0]
+    # PyAV's messages end with the file name: keep the reason
+    return text.split(": '", 1)[0] if ": '" in text else text
+
+
+def _av_info(p: Path) -> AudioInfo:
+    with _av_container(p) as (container, stream):
+        ctx = stream.codec_context
+        rate = int(ctx.sample_rate or stream.rate or 0)
+        if rate <= 0:
+            raise AudioError(f"{p}: the audio stream has no sample rate")
+        if stream.duration is not None and stream.time_base is not None:
+            seconds = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            seconds = container.duration / 1_000_000  # AV_TIME_BASE
+        else:
+            seconds = 0.0
+        return AudioInfo(frames=max(int(round(seconds * rate)), 0), samplerate=rate,
+                         channels=int(ctx.channels or 0), format=str(container.format.name),
+                         subtype=str(ctx.name))
+
+
+def _av_frames(container, stream, p: Path) -> Iterator[tuple[float | None, np.ndarray]]:
+    """Decoded frames as ``(start in seconds or None, float64 mono samples)``."""
+    import av
+
+    resampler = av.AudioResampler(format="fltp")  # any sample format -> planar float, same layout and rate
+    try:
+        for packet in container.demux(stream):
+            for frame in packet.decode():
+                t = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                for out in resampler.resample(frame):
+                    yield t, _mono64(out.to_ndarray().T, p)
+                    t = None
+    except av.error.EOFError:
+        return
+
+
+def _av_read_mono(p: Path, info: AudioInfo, cap: int | None) -> tuple[np.ndarray, int]:
+    """Decode the whole first audio stream; more than ``cap`` frames is "too long"."""
+    chunks, n = [], 0
+    with _av_container(p) as (container, stream):
+        for _, mono in _av_frames(container, stream, p):
+            chunks.append(mono)
+            n += len(mono)
+            if cap is not None and n > cap:
+                raise AudioError(f"{p}: too long (over {_minutes_seconds(cap / info.samplerate)})")
+            if n * 8 > MAX_DECODE_BYTES:
+                raise AudioError(f"{p}: too large to decode (over {MAX_DECODE_BYTES // 2**20} MB as mono "
+                                 "samples)")
+    return (np.concatenate(chunks) if chunks else np.empty(0)), info.samplerate
+
+
+def _av_read_windows(p: Path, starts: list[int], n: int, rate: int) -> list[np.ndarray]:
+    out = []
+    with _av_container(p) as (container, stream):
+        for start in starts:
+            t0 = start / rate
+            try:  # to the key frame at or before t0 (audio frames nearly all are)
+                container.seek(int(t0 / stream.time_base), stream=stream, backward=True, any_frame=False)
+                pos = None
+            except Exception:  # an unseekable stream: decode from the start
+                container.seek(0)
+                pos = 0.0
+            buf = np.zeros(n, dtype=np.float64)
+            filled = 0
+            for t, mono in _av_frames(container, stream, p):
+                if t is None:
+                    t = pos if pos is not None else t0
+                pos = t + len(mono) / rate
+                skip = int(round((t0 - t) * rate))  # samples of this frame before the window
+                if skip >= len(mono):
+                    continue
+                piece = mono[max(skip, 0):]
+                # the first frame may start after t0 (a gap at the seek point): it keeps its place
+                at = max(-skip, 0) if filled == 0 else filled
+                take = min(len(piece), n - at)
+                if take <= 0:
+                    break
+                buf[at:at + take] = piece[:take]
+                filled = at + take
+                if filled >= n:
+                    break
+            out.append(buf[:filled])
+    return out
 
 
 def _minutes_seconds(seconds: float) -> str:
