@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeline", action="store_true",
                    help="also give the genre probabilities of every window (3 s for the default model)")
 
+    _add_classify_parser(sub, common)
+
     p = sub.add_parser("train-default", parents=[common],
                        help="train the shipped default model (musicnn on the shared GTZAN clips + not music) "
                             "or, with --table, the gtzan57 table model")
@@ -534,6 +536,137 @@ def _print_prediction(name: str, pred: Any, timeline: bool) -> None:
             print(f"  {row['start']:7.1f}-{row['end']:6.1f} s  {best[0]} {best[1]:.0%}")
 
 
+# -- classify: a whole music library (core/library.py, core/tags.py) -------------------------------------
+def _add_classify_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("classify", parents=[common],
+                       help="classify every audio file under folders; CSV/JSON, playlists, genre tags")
+    p.add_argument("dirs", nargs="*", metavar="DIR", help="folders (walked) or files")
+    p.add_argument("--out", default=None, metavar="PATH", help="results as .csv or .json")
+    p.add_argument("--model", default=None, metavar="PATH",
+                   help=f"model file (default: {DEFAULT_MODEL.name})")
+    p.add_argument("--playlists", default=None, metavar="DIR",
+                   help="write one <genre>.m3u8 per genre (relative paths) into DIR")
+    p.add_argument("--include-unsure", action="store_true",
+                   help="playlists: put unsure answers in their top genre's playlist too")
+    p.add_argument("--write-tags", choices=("missing", "replace", "append"), default=None,
+                   help="write the genre into the files' tags: only where none (missing), replacing, or "
+                        "appending; unsure and not-music answers are never written")
+    p.add_argument("--dry-run", action="store_true",
+                   help="with --write-tags: list every change, write nothing")
+    p.add_argument("--tag-log", default=None, metavar="PATH",
+                   help="change log of --write-tags (default: beside --out, <out>.tag-log.json)")
+    p.add_argument("--undo-tags", default=None, metavar="LOG",
+                   help="put back the tags a --write-tags run changed (its change log), then stop")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for decoding")
+    p.add_argument("--cache", default=None, metavar="PATH", help="feature cache file (default: user cache)")
+    p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
+    p.add_argument("--state", default=None, metavar="PATH",
+                   help="where answers are remembered for the next run (default: beside the user cache)")
+    p.add_argument("--no-resume", action="store_true",
+                   help="analyse every file again (the earlier answers are neither used nor updated)")
+
+
+def _print_tag_report(report: Any, verb: str) -> int:
+    for path, reason in report.failed:
+        _eprint(f"error: {path}: {reason}")
+    for path, reason in report.skipped:
+        _eprint(f"skipped: {path}: {reason}")
+    print(f"{verb} {len(report.done)} file(s); {len(report.skipped)} left as they were; "
+          f"{len(report.failed)} failed")
+    return 2 if report.failed else 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from .core import library, tags
+    from .core.persistence import load_pipeline
+
+    if args.undo_tags is not None:
+        if args.dirs or args.write_tags:
+            raise UsageError("--undo-tags LOG undoes an earlier tagging and does nothing else; give no DIR "
+                             "and no --write-tags")
+        return _print_tag_report(tags.undo_tagging(args.undo_tags), "restored the tags of")
+    if not args.dirs:
+        raise UsageError("give at least one DIR to classify (or --undo-tags LOG)")
+    if args.out is None:
+        raise UsageError("--out PATH is required (.csv or .json)")
+    kind = Path(args.out).suffix.lower()
+    if kind not in (".csv", ".json"):
+        raise UsageError(f"--out {args.out}: use a .csv or .json file name")
+    if args.dry_run and not args.write_tags:
+        raise UsageError("--dry-run goes with --write-tags (it lists the tag changes without writing them)")
+    for d in args.dirs:
+        if not os.path.exists(d):
+            raise UsageError(f"{d}: no such file or folder")
+    model_path = Path(args.model) if args.model else DEFAULT_MODEL
+    pipe = load_pipeline(model_path)
+    cache = _open_cache(args)
+    state = None
+    if not args.no_resume:
+        from .core.cache import default_cache_path
+
+        state = library.LibraryState(args.state or default_cache_path().parent / "library_state.sqlite")
+    bar = ProgressBar("classifying", quiet=getattr(args, "quiet", False))
+    results = []
+    try:
+        job = library.LibraryJob(args.dirs, pipe, cache=cache, state=state, n_jobs=args.jobs)
+        for r in job.run(progress=lambda done, total, msg: bar(done, total, msg) if total else None):
+            results.append(r)
+            if not r.ok:
+                bar.close()
+                _eprint(f"error: {' '.join(str(r.error).split())}")
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close()
+    stats = job.stats
+    for path, reason in stats.skipped:
+        _eprint(f"skipped: {path}: {reason}")
+    results.sort(key=lambda r: os.fsencode(r.path))
+    try:
+        if kind == ".csv":
+            library.write_csv(results, args.out)
+        else:
+            library.write_json(results, args.out, extra={"model": str(model_path),
+                                                          "feature_set": pipe.feature_set})
+    except OSError as exc:
+        raise UsageError(f"{args.out}: cannot write ({exc.strerror or exc})") from exc
+    n_bad = sum(not r.ok for r in results)
+    _eprint(f"classified {len(results) - n_bad} of {len(results)} file(s) in {stats.seconds:.1f} s "
+            f"({stats.reused} unchanged since the last run, {stats.cached} from the feature cache, "
+            f"{stats.analysed} analysed, {n_bad} failed); results in {args.out}")
+    if not results:
+        _eprint("warning: no audio files found (extensions: " + " ".join(_audio_exts()) + ")")
+    code = 2 if n_bad else 0
+    if args.playlists:
+        written = library.write_playlists(results, args.playlists, include_unsure=args.include_unsure)
+        _eprint(f"wrote {len(written)} playlist(s) into {args.playlists}")
+    if args.write_tags:
+        plan = tags.plan_genre_tags([(r.path, r.tag_genre) for r in results if r.tag_genre], args.write_tags)
+        for line in plan.preview():
+            print(("would change " if args.dry_run else "") + line)
+        for path, reason in plan.unsupported:
+            _eprint(f"skipped: {path}: {reason}")
+        if args.dry_run:
+            print(f"dry run: {len(plan.changes)} file(s) would change, {len(plan.kept)} kept as they are, "
+                  f"{len(plan.unsupported)} cannot take a genre tag; nothing was written")
+        else:
+            log = args.tag_log or f"{args.out}.tag-log.json"
+            report = tags.write_genre_tags(plan, log)
+            if state is not None:  # the audio is unchanged: keep the answers of the files just tagged
+                state.refresh(report.done, job.model_key)
+            code = max(code, _print_tag_report(report, "tagged"))
+            print(f"change log: {log} (undo with: genre-gui-cli classify --undo-tags {log})")
+    if state is not None:
+        state.close()
+    return code
+
+
+def _audio_exts() -> tuple[str, ...]:
+    from .core.audio_io import AUDIO_EXTENSIONS
+
+    return AUDIO_EXTENSIONS
+
+
 def reserved_mask(groups: np.ndarray) -> np.ndarray:
     """True for the GTZAN clips kept out of the default model (numbers 00000-00012, jazz.00054)."""
     out = np.zeros(len(groups), dtype=bool)
@@ -736,6 +869,7 @@ def _eprint(msg: str) -> None:
 COMMANDS = {
     "extract": cmd_extract, "train": cmd_train, "evaluate": cmd_evaluate, "compare": cmd_compare,
     "predict": cmd_predict, "train-default": cmd_train_default, "learning-curve": cmd_learning_curve,
+    "classify": cmd_classify,
 }
 
 
