@@ -349,9 +349,20 @@ def _av_frames(container, stream, p: Path) -> Iterator[tuple[float | None, np.nd
     import av
 
     resampler = av.AudioResampler(format="fltp")  # any sample format -> planar float, same layout and rate
+    good = bad = 0
     try:
         for packet in container.demux(stream):
-            for frame in packet.decode():
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                # a damaged packet (a cut-off last one, a bit error): skipped, as FFmpeg's own tools do;
+                # a file that is mostly damage is refused
+                bad += 1
+                if bad > 8 + good // 10:
+                    raise
+                continue
+            for frame in frames:
+                good += 1
                 t = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
                 for out in resampler.resample(frame):
                     yield t, _mono64(out.to_ndarray().T, p)
@@ -498,6 +509,8 @@ def _check_path(p: Path) -> None:
 
 
 def _reason(exc: Exception) -> str:
+    if type(exc).__module__.startswith("av."):  # PyAV: "[Errno n] reason: 'function()'"
+        return _av_reason(exc)
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     # libsndfile's messages repeat the path; keep only the reason after it
     if ": " in text and ("Error opening" in text or "Error reading" in text):
