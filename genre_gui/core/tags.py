@@ -9,7 +9,8 @@ format                        genre field                            artist / ti
 MP3, WAV, AIFF (ID3v2)        ``TCON``                               TPE1 / TIT2 / TALB
 FLAC, Ogg Vorbis, Opus        Vorbis comment ``GENRE``               ARTIST / TITLE / ALBUM
 M4A, M4B, MP4 (AAC, ALAC)     ``©gen`` (an old numeric ``gnre``      ©ART / ©nam / ©alb
-                              is read, and replaced by ``©gen``)
+                              is read, and left as it is: mutagen
+                              cannot write it)
 WMA (ASF)                     ``WM/Genre``                           Author / Title / WM/AlbumTitle
 WavPack, Monkey's, Musepack   APEv2 ``Genre``                        Artist / Title / Album
 ============================  =====================================  =========================
@@ -65,15 +66,16 @@ class TrackTags:
 @dataclass(frozen=True)
 class _Kind:
     name: str  # shown in the preview: "ID3 TCON"
-    genre_keys: tuple[str, ...]  # the first is written; the others are read, and removed on write
+    genre_keys: tuple[str, ...]  # the field written (and the one a change log restores)
     artist: str
     title: str
     album: str
+    read_also: tuple[str, ...] = ()  # read as genres too, never written
 
 
 _ID3 = _Kind("ID3 TCON", ("TCON",), "TPE1", "TIT2", "TALB")
 _VORBIS = _Kind("Vorbis GENRE", ("GENRE",), "ARTIST", "TITLE", "ALBUM")
-_MP4 = _Kind("MP4 \u00a9gen", ("\u00a9gen", "gnre"), "\u00a9ART", "\u00a9nam", "\u00a9alb")
+_MP4 = _Kind("MP4 \u00a9gen", ("\u00a9gen",), "\u00a9ART", "\u00a9nam", "\u00a9alb", ("gnre",))
 _ASF = _Kind("ASF WM/Genre", ("WM/Genre",), "Author", "Title", "WM/AlbumTitle")
 _APE = _Kind("APEv2 Genre", ("Genre",), "Artist", "Title", "Album")
 
@@ -185,7 +187,7 @@ def _set(f: Any, kind: _Kind, key: str, values: list | None) -> None:
 def _genres(kind: _Kind, raw: dict[str, list | None]) -> list[str]:
     """The genre names a field holds (ID3's "(13)" and MP4's numeric gnre resolved)."""
     out: list[str] = []
-    for key in kind.genre_keys:
+    for key in (*kind.genre_keys, *kind.read_also):
         values = raw.get(key)
         if not values:
             continue
@@ -200,6 +202,10 @@ def _genres(kind: _Kind, raw: dict[str, list | None]) -> list[str]:
         else:
             out.extend(values)
     return [g for g in out if g.strip()]
+
+
+def _read_genre_fields(f: Any, kind: _Kind) -> dict[str, list | None]:
+    return {k: _get(f, kind, k) for k in (*kind.genre_keys, *kind.read_also)}
 
 
 def genre_field(path: str | os.PathLike) -> str | None:
@@ -230,7 +236,7 @@ def read_tags(path: str | os.PathLike) -> TrackTags:
         return str(values[0]) if values else None
 
     try:
-        genres = _genres(kind, {k: _get(f, kind, k) for k in kind.genre_keys})
+        genres = _genres(kind, _read_genre_fields(f, kind))
     except Exception:
         genres = []
     return TrackTags(first(kind.artist), first(kind.title), first(kind.album),
@@ -311,7 +317,7 @@ def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str 
             plan.unsupported.append((path, f"no genre field mutagen can write ({what})"))
             continue
         old = {k: _get(f, kind, k) for k in kind.genre_keys}
-        before = _genres(kind, old)
+        before = _genres(kind, _read_genre_fields(f, kind))
         if policy == "missing" and before:
             plan.kept.append((path, f"already has a genre ({'; '.join(before)})"))
             continue
@@ -325,8 +331,7 @@ def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str 
             if before == after:
                 plan.kept.append((path, f"already {genre}"))
                 continue
-        new: dict[str, list | None] = {k: None for k in kind.genre_keys}
-        new[kind.genre_keys[0]] = list(after)
+        new: dict[str, list | None] = {kind.genre_keys[0]: list(after)}
         plan.changes.append(TagChange(path, kind.name, old, new, before, after))
     return plan
 
@@ -435,4 +440,4 @@ def genres_of(path: str | os.PathLike) -> list[str]:
     kind = _kind(f)
     if kind is None:
         return []
-    return _genres(kind, {k: _get(f, kind, k) for k in kind.genre_keys})
+    return _genres(kind, _read_genre_fields(f, kind))
