@@ -305,12 +305,12 @@ def test_a_folder_with_no_audio(tmp_path, pipe):
 def test_default_model_on_gtzan_clips_answers_as_predict(gtzan_clip_paths, tmp_path, capsys):
     """The real default model through the library job (a process pool, the cache, an .m4a copy decoded
     by FFmpeg) gives every clip the answer `genre-gui-cli predict` gives."""
+    import soundfile as sf
+
     from genre_gui import cli
     from genre_gui.assets import DEFAULT_MODEL
     from genre_gui.core.persistence import load_pipeline
     from tests.core.encoded_audio import encode
-
-    import soundfile as sf
 
     clips = [gtzan_clip_paths[i] for i in (0, 17, 26, 45)]  # blues, country, disco, rock
     folder = tmp_path / "gtzan"
