@@ -102,7 +102,8 @@ def load_audio(
     Parameters
     ----------
     path : path-like
-        Any format libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, AU), any channel count.
+        Any format libsndfile reads (WAV, FLAC, OGG/Vorbis, Opus, MP3, AIFF, AU) or, failing that,
+        FFmpeg (PyAV: AAC/ALAC .m4a, WMA, AC-3, WavPack, Matroska/WebM...), any channel count.
     sr : int or None
         Target sample rate; ``None`` keeps the file's rate. Resampling uses soxr
         (:func:`resample`), as ``librosa.load`` does.
