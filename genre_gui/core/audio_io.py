@@ -86,7 +86,7 @@ def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
         reason = _reason(sf_exc)
         av_reason = str(av_exc).split(": ", 1)[-1]
         if av_reason and av_reason != reason:
-            reason += f"; FFmpeg: {av_reason}"
+            reason = f"{reason.rstrip('.')}; FFmpeg: {av_reason}"
         raise AudioError(f"{p}: not a readable audio file ({reason})") from sf_exc
 
 
