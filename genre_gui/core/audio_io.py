@@ -83,10 +83,12 @@ def audio_info(path: str | os.PathLike) -> sf._SoundFileInfo:
     try:  # FFmpeg: AAC, ALAC, WMA...
         return _av_info(p)
     except AudioError as av_exc:
-        reason = _reason(sf_exc)
-        av_reason = str(av_exc).split(": ", 1)[-1]
-        if av_reason and av_reason != reason:
-            reason = f"{reason.rstrip('.')}; FFmpeg: {av_reason}"
+        # the reason of the decoder the extension belongs to: libsndfile's for its own formats (as
+        # before FFmpeg was tried), FFmpeg's for .m4a, .wma... where libsndfile only says it does not know
+        if p.suffix.lower() in FFMPEG_EXTENSIONS:
+            reason = str(av_exc).split(": ", 1)[-1]
+        else:
+            reason = _reason(sf_exc)
         raise AudioError(f"{p}: not a readable audio file ({reason})") from sf_exc
 
 
@@ -329,8 +331,19 @@ def _av_reason(exc: Exception) -> str:
 
 
 def _av_info(p: Path) -> AudioInfo:
+    try:
+        return _av_info_unchecked(p)
+    except AudioError:
+        raise
+    except Exception as exc:  # a stream FFmpeg opens but cannot describe (no codec, no parameters)
+        raise AudioError(f"{p}: {_av_reason(exc)}") from exc
+
+
+def _av_info_unchecked(p: Path) -> AudioInfo:
     with _av_container(p) as (container, stream):
         ctx = stream.codec_context
+        if ctx is None:
+            raise AudioError(f"{p}: FFmpeg has no decoder for its audio stream")
         rate = int(ctx.sample_rate or stream.rate or 0)
         if rate <= 0:
             raise AudioError(f"{p}: the audio stream has no sample rate")

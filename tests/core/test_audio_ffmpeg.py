@@ -78,7 +78,8 @@ def test_renamed_non_audio_is_named_with_the_reason(tmp_path):
         with pytest.raises(AudioError) as err:
             load_audio(p)
         msg = str(err.value)
-        assert msg.startswith(f"{p}: not a readable audio file (") and "FFmpeg:" in msg, msg
+        # FFmpeg's reason: libsndfile's ("Format not recognised") says nothing about an .m4a
+        assert msg == f"{p}: not a readable audio file (Invalid data found when processing input)", msg
 
 
 def test_zero_byte_m4a(tmp_path):
