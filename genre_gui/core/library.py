@@ -308,6 +308,14 @@ def _imap(tasks: Sequence[tuple[int, tuple]], n_jobs: int, cancelled: CancelCall
         if not broken:
             return
         restarts += 1
+        if not in_flight and restarts == 1 and not batch._pool_starts():
+            # no worker can start here at all (not a file's fault): analyse in this process, as core.batch
+            log.warning("worker processes failed to start; analysing in this process")
+            for i, args in queue:
+                if cancelled():
+                    return
+                yield i, _analyse_task(*args)
+            return
         for i in in_flight:
             if cancelled():
                 return

@@ -336,3 +336,35 @@ def test_default_model_on_gtzan_clips_answers_as_predict(gtzan_clip_paths, tmp_p
     # the same windows and the same rule; the embedding runs in a single-threaded BLAS worker here and
     # in this process for predict, so the sums round differently: measured 2.5e-8 at most
     assert worst < 2.5e-7, worst
+
+
+class _BrokenAtStart:
+    """Stands in for a process pool whose workers cannot start (e.g. an unguarded __main__)."""
+
+    def __init__(self, *a, **k):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, *a, **k):
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("cannot start workers")
+
+    def shutdown(self, *a, **k):
+        pass
+
+
+def test_a_pool_that_cannot_start_falls_back_to_this_process(tree, pipe, monkeypatch, caplog):
+    from genre_gui.core import batch
+
+    root, expected = tree
+    monkeypatch.setattr(library, "ProcessPoolExecutor", _BrokenAtStart)
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", _BrokenAtStart)
+    results = _run(LibraryJob([root], pipe, n_jobs=2))
+    assert {p: r.genre for p, r in results.items()} == expected
+    assert "analysing in this process" in caplog.text
