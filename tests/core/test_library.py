@@ -368,3 +368,27 @@ def test_a_pool_that_cannot_start_falls_back_to_this_process(tree, pipe, monkeyp
     results = _run(LibraryJob([root], pipe, n_jobs=2))
     assert {p: r.genre for p, r in results.items()} == expected
     assert "analysing in this process" in caplog.text
+
+
+def test_a_file_replaced_during_the_run_is_analysed_again_next_time(tree, pipe, tmp_path, monkeypatch):
+    """Replaced after it was looked at and before it was decoded: the answer is of the new content, and
+    the state keeps the old size and time, so the next run does it again rather than trust it."""
+    root, _ = tree
+    victim = str(root / "Low Artist/First/01 hum.m4a")
+    state = tmp_path / "state.sqlite"
+    real = library._analyse
+    analysed = []
+
+    def replace_then_analyse(p, *a):
+        if p == victim and victim not in analysed:
+            tone_file(p, 3100.0, ".m4a", seconds=4.0)
+        analysed.append(p)
+        return real(p, *a)
+
+    monkeypatch.setattr(library, "_analyse", replace_then_analyse)
+    first = _run(LibraryJob([root], pipe, state=state, n_jobs=0))
+    assert first[victim].genre == "high"
+    analysed.clear()
+    job = LibraryJob([root], pipe, state=state, n_jobs=0)
+    second = _run(job)
+    assert analysed == [victim] and job.stats.reused == 5 and second[victim].genre == "high"
