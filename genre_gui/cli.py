@@ -558,6 +558,9 @@ def _add_classify_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--undo-tags", default=None, metavar="LOG",
                    help="put back the tags a --write-tags run changed (its change log), then stop")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for decoding")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="analyse on a Dask cluster's workers (pip install genre_gui[cluster]); they need no "
+                        "access to the music")
     p.add_argument("--cache", default=None, metavar="PATH", help="feature cache file (default: user cache)")
     p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
     p.add_argument("--state", default=None, metavar="PATH",
@@ -608,7 +611,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
     bar = ProgressBar("classifying", quiet=getattr(args, "quiet", False))
     results = []
     try:
-        job = library.LibraryJob(args.dirs, pipe, cache=cache, state=state, n_jobs=args.jobs)
+        job = library.LibraryJob(args.dirs, pipe, cache=cache, state=state, n_jobs=args.jobs,
+                                 scheduler=args.scheduler)
         for r in job.run(progress=lambda done, total, msg: bar(done, total, msg) if total else None):
             results.append(r)
             if not r.ok:

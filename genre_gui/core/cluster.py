@@ -13,7 +13,7 @@ Optional: ``distributed`` is imported only when a scheduler address is given.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,23 +29,30 @@ class ClusterError(GenreGuiError):
     """The scheduler cannot be reached, or has no workers."""
 
 
-def remote_extract(data: bytes, suffix: str, display_path: str, feature_set: str,
-                   segment_seconds: float | None) -> tuple[bool, Any, int]:
-    """Runs on a Dask worker: features of a file's bytes (``(ok, features or reason, set version)``).
+def remote_file_task(data: bytes, suffix: str, display_path: str, task: Callable[..., tuple],
+                     args: tuple) -> tuple:
+    """Runs on a Dask worker: ``task(local_copy, *args)`` on a temporary copy of a file's bytes.
 
-    Never raises for a bad file; its reason names ``display_path`` (the file on the caller's machine).
+    ``task`` never raises and returns ``(ok, value, ...)``; a failure's reason names ``display_path`` (the
+    file on the caller's machine), not the copy.
     """
     import tempfile
-
-    from .batch import _worker
-    from .features import get_feature_set
 
     with tempfile.TemporaryDirectory(prefix="genre_gui_") as tmp:
         local = Path(tmp) / f"clip{suffix}"
         local.write_bytes(data)
-        ok, value = _worker(str(local), feature_set, segment_seconds)
-    if not ok:
-        value = str(value).replace(str(local), display_path)
+        result = tuple(task(str(local), *args))
+    if not result[0]:
+        result = (False, str(result[1]).replace(str(local), display_path), *result[2:])
+    return result
+
+
+def extract_with_version(path: str, feature_set: str, segment_seconds: float | None) -> tuple[bool, Any, int]:
+    """:func:`genre_gui.core.batch._worker` plus the worker's version of the feature set."""
+    from .batch import _worker
+    from .features import get_feature_set
+
+    ok, value = _worker(path, feature_set, segment_seconds)
     return ok, value, int(get_feature_set(feature_set).version)
 
 
@@ -66,6 +73,68 @@ def connect(address: str) -> Any:
     return client
 
 
+def iter_on_cluster(
+    address: str,
+    jobs: Sequence[tuple[int, str, Callable[..., tuple], tuple]],
+    cancelled: Callable[[], bool],
+    failure: Callable[[str], tuple],
+) -> Iterator[tuple[int, tuple]]:
+    """Run ``task(path, *args)`` for each ``(index, path, task, args)`` on the cluster's workers.
+
+    Yields ``(index, result)`` as they complete; a file that cannot be read here, or whose worker failed
+    (Dask retries a dying worker's task elsewhere first), yields ``failure(reason)``. Stops submitting
+    once ``cancelled()`` is true and returns, dropping the work in flight.
+    """
+    from distributed import as_completed
+
+    client = connect(address)
+    tag = uuid.uuid4().hex[:8]
+    try:
+        window = max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+        queue = list(reversed(list(jobs)))
+        index: dict[Any, tuple[int, str]] = {}
+        unreadable: list[tuple[int, tuple]] = []
+
+        def submit_next() -> Any:
+            while queue:
+                i, path, task, args = queue.pop()
+                try:
+                    data = Path(path).read_bytes()
+                except OSError as exc:
+                    unreadable.append((i, failure(f"{path}: cannot be read ({exc.strerror or exc})")))
+                    continue
+                fut = client.submit(remote_file_task, data, Path(path).suffix, path, task, args,
+                                    key=f"genre-gui-{tag}-{i}", pure=False)
+                index[fut] = (i, path)
+                return fut
+            return None
+
+        first = [f for f in (submit_next() for _ in range(window)) if f is not None]
+        yield from unreadable
+        unreadable.clear()
+        if not first:
+            return
+        running = as_completed(first, loop=client.loop)  # our client is not the default one
+        for fut in running:
+            i, path = index.pop(fut)
+            try:
+                result = tuple(fut.result())
+            except Exception as exc:  # KilledWorker (it died on this file, twice), lost connection, ...
+                result = failure(f"{path}: the Dask worker failed on it ({type(exc).__name__}: {exc})")
+            yield i, result
+            if cancelled():
+                for other in list(index):
+                    other.cancel()
+                return
+            nxt = submit_next()
+            yield from unreadable
+            unreadable.clear()
+            if nxt is not None:
+                running.add(nxt)
+    finally:
+        client.close()
+
+
 def run_on_cluster(
     address: str,
     paths: Sequence[str],
@@ -83,50 +152,12 @@ def run_on_cluster(
     dropped). A worker whose feature-set version differs from ``version`` fails the file rather than
     mixing numbers of two versions.
     """
-    from distributed import as_completed
-
-    client = connect(address)
-    tag = uuid.uuid4().hex[:8]
-    try:
-        window = max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
-        queue = list(reversed(list(todo)))
-        index: dict[Any, int] = {}
-
-        def submit_next() -> Any:
-            while queue:
-                i = queue.pop()
-                try:
-                    data = Path(paths[i]).read_bytes()
-                except OSError as exc:
-                    finish(i, False, f"{paths[i]}: cannot be read ({exc.strerror or exc})")
-                    continue
-                fut = client.submit(remote_extract, data, Path(paths[i]).suffix, paths[i], feature_set,
-                                    segment_seconds, key=f"genre-gui-{tag}-{i}", pure=False)
-                index[fut] = i
-                return fut
-            return None
-
-        first = [f for f in (submit_next() for _ in range(window)) if f is not None]
-        if not first:
-            return
-        running = as_completed(first, loop=client.loop)  # our client is not the default one
-        for fut in running:
-            i = index.pop(fut)
-            try:
-                ok, value, remote_version = fut.result()
-            except Exception as exc:  # KilledWorker (it died on this file, twice), lost connection, ...
-                ok, value, remote_version = False, (f"{paths[i]}: the Dask worker failed on it "
-                                                    f"({type(exc).__name__}: {exc})"), version
-            if ok and remote_version != version:
-                ok, value = False, (f"{paths[i]}: the Dask worker computes {feature_set} version "
-                                    f"{remote_version}, this app version {version}; update genre_gui there")
-            finish(i, ok, value)
-            if cancelled():
-                for other in list(index):
-                    other.cancel()
-                raise on_cancel()
-            nxt = submit_next()
-            if nxt is not None:
-                running.add(nxt)
-    finally:
-        client.close()
+    jobs = [(i, paths[i], extract_with_version, (feature_set, segment_seconds)) for i in todo]
+    for i, (ok, value, remote_version) in iter_on_cluster(address, jobs, cancelled,
+                                                          lambda reason: (False, reason, version)):
+        if ok and remote_version != version:
+            ok, value = False, (f"{paths[i]}: the Dask worker computes {feature_set} version "
+                                f"{remote_version}, this app version {version}; update genre_gui there")
+        finish(i, ok, value)
+    if cancelled():
+        raise on_cancel()

@@ -579,6 +579,10 @@ class LibraryJob:
     n_jobs : int
         Worker processes (0: in this process, no crash isolation).
     options : AnalysisOptions
+    scheduler : str, optional
+        A Dask distributed scheduler (``tcp://host:8786``): its workers analyse the files instead of
+        local processes (:func:`genre_gui.core.cluster.iter_on_cluster`; the workers need genre_gui, not
+        the music).
 
     Use
     ---
@@ -591,7 +595,8 @@ class LibraryJob:
 
     def __init__(self, roots: Iterable[str | os.PathLike], pipeline: Pipeline, *,
                  cache: FeatureCache | None = None, state: LibraryState | str | os.PathLike | None = None,
-                 n_jobs: int = 2, options: AnalysisOptions = AnalysisOptions()) -> None:
+                 n_jobs: int = 2, options: AnalysisOptions = AnalysisOptions(),
+                 scheduler: str | None = None) -> None:
         if not pipeline.feature_set:
             from .errors import FeatureError
 
@@ -602,6 +607,7 @@ class LibraryJob:
         self._own_state = state is not None and not isinstance(state, LibraryState)
         self.state = LibraryState(state) if self._own_state else state
         self.n_jobs = int(n_jobs)
+        self.scheduler = scheduler
         self.options = options
         self.model_key = pipeline_fingerprint(pipeline, options)
         self.stats = LibraryStats()
@@ -688,7 +694,14 @@ class LibraryJob:
                         continue
                 facts[i] = (size, mtime, digest)
                 todo.append((i, (path, fs.name, window, self.options)))
-            for i, (ok, value, pieces) in _imap(todo, self.n_jobs, cancelled):
+            if self.scheduler:  # a Dask cluster's workers analyse the files (core.cluster sends their bytes)
+                from .cluster import iter_on_cluster
+
+                jobs = [(i, args[0], _analyse_task, args[1:]) for i, args in todo]
+                results = iter_on_cluster(self.scheduler, jobs, cancelled, lambda reason: (False, reason, 0))
+            else:
+                results = _imap(todo, self.n_jobs, cancelled)
+            for i, (ok, value, pieces) in results:
                 path = files[i]
                 size, mtime, digest = facts[i]
                 if ok and digest is not None:

@@ -106,3 +106,34 @@ def test_cli_extract_on_the_cluster(cluster, gtzan_clip_paths, tmp_path, capsys)
     err = capsys.readouterr().err
     assert code == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
     assert len([ln for ln in err.splitlines() if ln.strip()]) == 1
+
+
+def test_library_classified_on_the_cluster_answers_as_locally(cluster, gtzan_clip_paths, tmp_path, capsys):
+    """genre-gui-cli classify --scheduler: the workers analyse, the answers are the local ones."""
+    import json
+
+    from genre_gui import cli
+
+    root = tmp_path / "library"
+    root.mkdir()
+    clips = gtzan_clip_paths[::12]  # five clips of five genres
+    for p in clips:
+        (root / p.name).symlink_to(p)
+    (root / "broken.flac").write_bytes(b"fLaC not really")
+    out_cluster, out_local = tmp_path / "cluster.json", tmp_path / "local.json"
+    code = cli.main(["-q", "classify", str(root), "--out", str(out_cluster), "--no-cache", "--no-resume",
+                     "--scheduler", cluster])
+    err = capsys.readouterr().err
+    assert code == 2 and "broken.flac" in err  # the one bad file is named (exit 2), the rest answered
+    assert cli.main(["-q", "classify", str(root), "--out", str(out_local), "--no-cache", "--no-resume",
+                     "--jobs", "1"]) == 2
+    remote = {r["file"]: r for r in json.loads(out_cluster.read_text())["results"]}
+    local = {r["file"]: r for r in json.loads(out_local.read_text())["results"]}
+    assert remote.keys() == local.keys() and len(remote) == len(clips) + 1
+    assert sum(r["ok"] for r in remote.values()) == len(clips)
+    for f, r in local.items():
+        assert remote[f]["genre"] == r["genre"] and remote[f]["ok"] == r["ok"]
+        if r["ok"]:
+            assert remote[f]["confidence"] == pytest.approx(r["confidence"], abs=1e-6)
+        else:  # the reason names the file here, not the worker's temporary copy
+            assert remote[f]["error"].startswith(f) and "genre_gui_" not in remote[f]["error"]
