@@ -44,6 +44,10 @@ def peak_frequency(db: np.ndarray, freqs: np.ndarray, start: int = 1) -> tuple[f
     return float(freqs[k]), float(db[k])
 
 
+#: the label throttle's clock (a test freezes it: on a loaded machine, real time passes between frames)
+_clock = time.monotonic
+
+
 class SpectrumView(QWidget):
     """A pyqtgraph plot of the newest frame's spectrum.
 
@@ -133,7 +137,7 @@ class SpectrumView(QWidget):
         f, level = peak_frequency(self.db, self.freqs)
         self.peak_freq, self.peak_db = f, level
         if level > FLOOR_DB + 1:
-            now = time.monotonic()
+            now = _clock()
             # text layout is costly and unreadable at 60 changes/s; the dot moves with its label so the
             # two never disagree
             if now - self._label_at > 0.1:
