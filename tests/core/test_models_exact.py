@@ -1,0 +1,272 @@
+"""The classifiers' contract pinned to literals: every message word for word, every parameter bound on both
+sides, the kernels against SciPy, what each training event says.
+
+Written for the kind of gaps mutation runs showed in the other core modules (docs/mutation.md): messages
+checked by a word, bounds checked on one side only, fields computed and never compared.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.special
+
+from genre_gui.core.models import (
+    KNeighborsClassifier,
+    OneVsRestLogisticRegression,
+    SoftmaxRegression,
+    estimator_factory,
+)
+from genre_gui.core.models._common import (
+    check_matrix,
+    check_predict_input,
+    check_validation,
+    check_X_y,
+    encode_labels,
+    log_sigmoid,
+    log_softmax,
+    one_hot,
+    row_sq_norms,
+    sigmoid,
+    softmax,
+)
+from genre_gui.core.models._linear import _split_validation
+
+LINEAR = [SoftmaxRegression, OneVsRestLogisticRegression]
+
+
+def _data(n_per_class=10, seed=0):
+    rng = np.random.default_rng(seed)
+    X = np.vstack([rng.normal(loc=3 * c, size=(n_per_class, 2)) for c in range(3)])
+    return X, np.repeat(["a", "b", "c"], n_per_class)
+
+
+def _raises(fn, message):
+    with pytest.raises(ValueError) as info:
+        fn()
+    assert str(info.value) == message
+    return info
+
+
+# -- input checks ----------------------------------------------------------------------------------
+def test_check_matrix_messages():
+    _raises(lambda: check_matrix([1.0, 2.0]), "X must be 2-D (n_samples, n_features), got shape (2,)")
+    _raises(lambda: check_matrix(np.zeros((0, 3)), "Q"), "Q is empty (shape (0, 3))")
+    _raises(lambda: check_matrix(np.zeros((3, 0))), "X is empty (shape (3, 0))")
+    _raises(lambda: check_matrix([[np.nan, 1.0], [np.inf, -np.inf]]), "X contains 3 NaN or infinite value(s)")
+    with pytest.raises(ValueError, match=r"^X must be numeric: could not convert string to float: 'a'$"):
+        check_matrix([["a"]])
+    out = check_matrix([[1, 2]])
+    assert out.dtype == np.float64 and out.tolist() == [[1.0, 2.0]]
+
+
+def test_check_X_y_messages_and_encoding():
+    X = np.zeros((3, 2))
+    _raises(lambda: check_X_y(X, [[1, 2, 3]]), "y must be 1-D, got shape (1, 3)")
+    _raises(lambda: check_X_y(X, [1, 2]), "X has 3 rows but y has 2 labels")
+    _raises(lambda: check_X_y(X, [1.0, np.nan, 2.0]), "y contains NaN or infinite labels")
+    _raises(lambda: check_X_y(X, ["z", "z", "z"]), "need at least 2 classes to train, got 1 (['z'])")
+    Xc, y_idx, classes = check_X_y(X, ["b", "a", "b"])
+    assert classes.tolist() == ["a", "b"] and y_idx.tolist() == [1, 0, 1] and y_idx.dtype == np.intp
+    assert Xc.dtype == np.float64
+
+
+def test_encode_labels_and_validation_messages():
+    classes = np.array(["a", "b", "c"])
+    assert encode_labels(["c", "a", "b"], classes).tolist() == [2, 0, 1]
+    _raises(lambda: encode_labels([["a"]], classes, "y_val"), "y_val must be 1-D, got shape (1, 1)")
+    # "z" sorts after every class (clipped to the last position); at most five named
+    _raises(lambda: encode_labels(["z", "a", "0", "1", "2", "3", "4"], classes),
+            "y has labels unseen in training: ['0', '1', '2', '3', '4']")
+    _raises(lambda: encode_labels(["z"], classes), "y has labels unseen in training: ['z']")
+    assert check_validation(None, None, 2, classes) is None
+    _raises(lambda: check_validation(np.zeros((1, 2)), None, 2, classes),
+            "give both X_val and y_val, or neither")
+    _raises(lambda: check_validation(None, ["a"], 2, classes), "give both X_val and y_val, or neither")
+    _raises(lambda: check_validation(np.zeros((1, 3)), ["a"], 2, classes),
+            "X_val has 3 features, the training data has 2")
+    _raises(lambda: check_validation(np.zeros((2, 2)), ["a"], 2, classes),
+            "X_val has 2 rows but y_val has 1 labels")
+    _raises(lambda: check_validation([[np.nan, 0]], ["a"], 2, classes),
+            "X_val contains 1 NaN or infinite value(s)")
+    Xv, yv = check_validation([[1, 2]], ["b"], 2, classes)
+    assert Xv.tolist() == [[1.0, 2.0]] and yv.tolist() == [1]
+
+
+@pytest.mark.parametrize("cls", [*LINEAR, KNeighborsClassifier])
+def test_prediction_input_messages(cls):
+    X, y = _data()
+    _raises(lambda: cls().predict(X), f"{cls.__name__} is not fitted yet: call fit first")
+    model = cls().fit(X, y) if cls is KNeighborsClassifier else cls(max_iter=2).fit(X, y)
+    _raises(lambda: model.predict_proba(np.zeros((1, 3))), "X has 3 features, the model was fitted with 2")
+    assert check_predict_input(model, X[:4], "classes_").shape == (4, 2)
+
+
+# -- parameters ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", LINEAR)
+def test_linear_parameter_bounds_both_sides(cls):
+    X, y = _data()
+    bad = {
+        "solver": ("lbfgs", "solver must be one of ('gd', 'sgd', 'adam'), got 'lbfgs'"),
+        "learning_rate": (0, "learning_rate must be > 0, got 0"),
+        "alpha": (-1e-9, "alpha must be >= 0, got -1e-09"),
+        "max_iter": (0, "max_iter must be >= 1, got 0"),
+        "batch_size": (0, "batch_size must be >= 1, got 0"),
+    }
+    for name, (value, message) in bad.items():
+        _raises(lambda n=name, v=value: cls(**{n: v}).fit(X, y), message)
+    for fraction in (0.0, 1.0):
+        _raises(lambda f=fraction: cls(validation_fraction=f).fit(X, y),
+                f"validation_fraction must be in (0, 1), got {fraction!r}")
+    # the edges that are allowed
+    for ok in ({"alpha": 0.0}, {"max_iter": 1}, {"batch_size": 1}, {"learning_rate": 1e-12},
+               {"validation_fraction": 0.999}, {"learning_rate": None}):
+        assert cls(**{"max_iter": 2, **ok}).fit(X, y).n_iter_ >= 1
+
+
+def test_knn_parameter_bounds_both_sides():
+    X, y = _data()
+    bad = {
+        "n_neighbors": (0, "n_neighbors must be >= 1, got 0"),
+        "weights": ("equal", "weights must be one of ('uniform', 'distance'), got 'equal'"),
+        "metric": ("manhattan", "metric must be one of ('euclidean', 'cosine'), got 'manhattan'"),
+        "k_max": (0, "k_max must be >= 1, got 0"),
+        "n_jobs": (0, "n_jobs must be >= 1, got 0"),
+        "chunk_mb": (0, "chunk_mb must be > 0, got 0"),
+    }
+    for name, (value, message) in bad.items():
+        _raises(lambda n=name, v=value: KNeighborsClassifier(**{n: v}).fit(X, y), message)
+    for ok in ({"n_neighbors": 1}, {"k_max": 1}, {"n_jobs": 1}, {"chunk_mb": 1e-6}):
+        assert KNeighborsClassifier(**ok).fit(X, y).predict(X[:2]).shape == (2,)
+    model = KNeighborsClassifier(n_neighbors=31).fit(X, y)  # 30 training rows
+    _raises(lambda: model.predict(X), "n_neighbors=31 must be between 1 and the 30 training rows")
+    assert KNeighborsClassifier(n_neighbors=30).fit(X, y).predict_proba(X[:1]).tolist() == [[1 / 3] * 3]
+
+
+def test_repr_set_params_and_factory():
+    assert repr(KNeighborsClassifier(3)) == ("KNeighborsClassifier(n_neighbors=3, weights='uniform', "
+                                             "metric='euclidean', k_max=25, chunk_mb=256.0, n_jobs=2)")
+    assert repr(SoftmaxRegression(solver="gd")).startswith(
+        "SoftmaxRegression(solver='gd', learning_rate=None, ")
+    model = KNeighborsClassifier()
+    assert model.set_params(n_neighbors=2, weights="distance") is model
+    assert (model.n_neighbors, model.weights) == (2, "distance")
+    _raises(lambda: model.set_params(k=3), "invalid parameter 'k' for KNeighborsClassifier")
+    make = estimator_factory("softmax", {"alpha": 0.5}, seed=9)
+    a, b = make(), make()
+    assert a is not b and a.get_params()["random_state"] == 9 and a.alpha == 0.5
+    assert estimator_factory("softmax", {"random_state": 4}, seed=9)().random_state == 4
+    assert "random_state" not in estimator_factory("knn", {"n_neighbors": 3})().get_params()
+    with pytest.raises(TypeError):
+        estimator_factory("knn", {"bogus": 1})
+    with pytest.raises(KeyError):
+        estimator_factory("svm", {})
+
+
+# -- kernels against SciPy ---------------------------------------------------------------------------
+def test_kernels_match_scipy():
+    Z = np.array([[-800.0, 0.0, 3.5], [1e4, -1e4, 2.0], [-1.0, -2.0, -3.0]])
+    np.testing.assert_allclose(softmax(Z), scipy.special.softmax(Z, axis=1), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(log_softmax(Z), scipy.special.log_softmax(Z, axis=1), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(sigmoid(Z), scipy.special.expit(Z), rtol=1e-14, atol=0)
+    np.testing.assert_allclose(log_sigmoid(Z), scipy.special.log_expit(Z), rtol=1e-14, atol=0)
+    assert sigmoid(np.array([0.0])).tolist() == [0.5]
+    np.testing.assert_array_equal(one_hot(np.array([2, 0, 2]), 4),
+                                  [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 1, 0]])
+    assert one_hot(np.array([1]), 2).dtype == np.float64
+    assert row_sq_norms(np.array([[3.0, 4.0], [1.0, -1.0]])).tolist() == [25.0, 2.0]
+
+
+def test_ovr_probabilities_are_the_normalised_sigmoids():
+    X, y = _data()
+    model = OneVsRestLogisticRegression(max_iter=5).fit(X, y)
+    S = scipy.special.expit(X @ model.coef_.T + model.intercept_)
+    np.testing.assert_allclose(model.predict_proba(X), S / S.sum(axis=1, keepdims=True), rtol=1e-12)
+    model2 = SoftmaxRegression(max_iter=5).fit(X, y)
+    Z = X @ model2.coef_.T + model2.intercept_
+    np.testing.assert_allclose(model2.predict_proba(X), scipy.special.softmax(Z, axis=1), rtol=1e-12)
+
+
+# -- training events -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("solver", "kind"), [("gd", "full-batch loss before the step"),
+                                              ("sgd", "running mean over the epoch's mini-batches"),
+                                              ("adam", "running mean over the epoch's mini-batches")])
+def test_event_extras_name_the_loss_and_the_rate(solver, kind):
+    X, y = _data()
+    events = []
+    SoftmaxRegression(solver=solver, max_iter=3, tol=-np.inf, learning_rate=0.2, lr_decay=0.5, decay_every=2,
+                      random_state=0).fit(X, y, callback=events.append)
+    assert [e.extra for e in events] == [{"learning_rate": 0.2, "loss_kind": kind},
+                                         {"learning_rate": 0.2, "loss_kind": kind},
+                                         {"learning_rate": 0.1, "loss_kind": kind}]
+    assert [(e.epoch, e.n_epochs, e.val_loss, e.val_accuracy) for e in events] == [
+        (1, 3, None, None), (2, 3, None, None), (3, 3, None, None)]
+
+
+def test_default_learning_rates_by_solver():
+    X, y = _data()
+    for solver, rate in (("gd", 0.5), ("sgd", 0.05), ("adam", 0.01)):
+        events = []
+        SoftmaxRegression(solver=solver, max_iter=1).fit(X, y, callback=events.append)
+        assert events[0].extra["learning_rate"] == rate
+
+
+def test_ovr_class_loss_curve_grows_past_its_first_buffer():
+    X, y = _data()
+    events = []
+    model = OneVsRestLogisticRegression(solver="gd", max_iter=150, tol=-np.inf)
+    model.fit(X, y, callback=events.append)
+    curve = np.array([e.extra["class_losses"] for e in events])
+    assert curve.shape == (150, 3) and model.class_loss_curve_.shape == (150, 3)
+    np.testing.assert_array_equal(model.class_loss_curve_, curve)
+    np.testing.assert_array_equal(model.class_losses_, curve[-1])
+    np.testing.assert_allclose(curve.mean(axis=1), model.loss_curve_, rtol=1e-12)
+    assert not hasattr(model, "_curve_buf")
+
+
+def test_training_stops_after_n_iter_no_change_epochs_without_improvement():
+    X, y = _data()
+    # tol so large nothing counts as an improvement after epoch 1: epochs 2..4 stall, stop after 4
+    model = SoftmaxRegression(solver="gd", max_iter=50, tol=1e9, n_iter_no_change=3).fit(X, y)
+    assert model.n_iter_ == 4 and not model.interrupted_
+    model = SoftmaxRegression(solver="gd", max_iter=50, tol=1e9, n_iter_no_change=1).fit(X, y)
+    assert model.n_iter_ == 2
+    model = SoftmaxRegression(solver="gd", max_iter=7, tol=-np.inf, n_iter_no_change=1).fit(X, y)
+    assert model.n_iter_ == 7 and model.loss_curve_.shape == (7,)
+
+
+def test_split_validation_holds_out_a_stratified_fraction():
+    rng = np.random.default_rng(0)
+    X = np.arange(26, dtype=float)[:, None]
+    y_idx = np.array([0] * 10 + [1] * 15 + [2])  # class 2 has one row: never held out
+    Xt, yt, (Xv, yv) = _split_validation(X, y_idx, 0.2, rng)
+    assert np.bincount(yv, minlength=3).tolist() == [2, 3, 0]  # round(0.2 * 10), round(0.2 * 15)
+    assert np.bincount(yt, minlength=3).tolist() == [8, 12, 1]
+    assert sorted(Xt[:, 0].tolist() + Xv[:, 0].tolist()) == list(range(26))
+    assert Xv[:, 0].tolist() == sorted(Xv[:, 0].tolist())
+    _, _, (_, yv) = _split_validation(X, y_idx, 0.01, rng)  # at least one row per class with two or more
+    assert np.bincount(yv, minlength=3).tolist() == [1, 1, 0]
+    _, _, (_, yv) = _split_validation(X, y_idx, 0.99, rng)  # at most all rows but one
+    assert np.bincount(yv, minlength=3).tolist() == [9, 14, 0]
+    _raises(lambda: _split_validation(X[:2], np.array([0, 1]), 0.5, rng),
+            "early_stopping needs at least 2 rows in some class to hold out a validation set")
+
+
+def test_early_stopping_uses_the_fraction_it_is_given():
+    X, y = _data(n_per_class=20)
+    model = SoftmaxRegression(early_stopping=True, validation_fraction=0.25, max_iter=2, random_state=0)
+    seen = []
+    model.fit(X, y, callback=lambda e: seen.append(e.val_accuracy))
+    # 5 of each class's 20 rows held out (15 rows): accuracies are multiples of 1/15
+    assert len(seen) == 2 and all(abs(v * 15 - round(v * 15)) < 1e-9 for v in seen)
+
+
+def test_score_and_ties():
+    X = np.array([[0.0], [10.0]])
+    model = KNeighborsClassifier(n_neighbors=2).fit(X, ["b", "a"])  # one vote each: the tie goes to "a"
+    assert model.predict([[5.0]]).tolist() == ["a"]
+    assert model.score(X, ["a", "a"]) == 1.0 and model.score(X, ["b", "b"]) == 0.0
+    lin = SoftmaxRegression(max_iter=1, learning_rate=1e-12).fit(X, ["b", "a"])
+    lin.coef_[:] = 0.0
+    lin.intercept_[:] = 0.0
+    assert lin.predict(X).tolist() == ["a", "a"]  # equal scores: the first class
