@@ -4,7 +4,7 @@
     python scripts/mutation.py spectral embedding    # only these (a quicker run)
     python scripts/mutation.py --report              # no run: the table of the last results in mutants/
     python scripts/mutation.py --report --survivors  # ... and the surviving mutants by name
-    python scripts/mutation.py --rerun-survivors audio_io  # only the mutants the last run left alive
+    python scripts/mutation.py --rerun-survivors audio_io  # only the mutants the last run did not kill
 
 mutmut is configured in pyproject.toml ([tool.mutmut]); docs/mutation.md says what the scores mean and
 explains the surviving mutants. Each module is run as ``mutmut run --max-children N 'genre_gui.core.X.*'``,
@@ -134,9 +134,10 @@ def print_survivors(names: list[str]) -> None:
 
 
 def survivors(name: str) -> list[str]:
-    """The mutants of a module that the last results left alive (survived, suspicious, no tests)."""
-    return sorted(key for key, (status, _) in load_results(name).items()
-                  if status not in DETECTED and status not in ("not checked", "interrupted", "skipped"))
+    """The mutants of a module the last results did not kill: survived, suspicious, no tests, not checked,
+    and timed out (a mutant that timed out on a busy machine may be a survivor: see timeout_constant)."""
+    results = load_results(name)
+    return sorted(key for key, (status, _) in results.items() if status not in ("killed", "skipped"))
 
 
 def run_module(name: str, max_children: int, only: list[str] | None = None) -> float:
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", action="store_true", help="no run: print the last results in mutants/")
     parser.add_argument("--survivors", action="store_true", help="also list the mutants not killed")
     parser.add_argument("--rerun-survivors", action="store_true",
-                        help="test again only the mutants the last results left alive (after adding tests)")
+                        help="test again only the mutants the last results did not kill (after adding tests)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(MODULES))
     if unknown:
