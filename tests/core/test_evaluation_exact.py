@@ -388,3 +388,25 @@ def test_summary_rounds_percentages():
                    clip_ids=np.empty(0), clip_true=np.empty(0), clip_pred=np.empty(0),
                    clip_proba=np.empty((0, 0)))
     assert res.summary() == "m: accuracy 72.4 % +/- 3.1 over 3 folds (sch)"
+
+
+def test_holdout_single_clip_class_does_not_stop_the_classes_after_it():
+    # "a" (one clip) stays in training; "b" and "c", sorted after it, still give one test clip each
+    y = np.array(["a", "b", "b", "b", "c", "c"])
+    train, test = holdout_split(y, test_size=0.2, random_state=0)
+    assert 0 in train and sorted(y[test].tolist()) == ["b", "c"]
+
+
+def test_blocked_kfold_defaults_to_ten_folds():
+    ids = [f"jazz.{i:05d}" for i in range(20)]
+    folds = blocked_kfold(ids)
+    assert [t.tolist() for _, t in folds] == [[2 * f, 2 * f + 1] for f in range(10)]
+
+
+def test_summary_scales_the_spread_like_the_mean():
+    res = CVResult(model="m", params={}, scheme="s", classes=[], folds=[object()] * 4,
+                   mean={"accuracy": 0.5}, std={"accuracy": 0.1}, pooled=None, aggregated=False,
+                   oof_pred=np.empty(0), oof_proba=np.empty((0, 0)), tested=np.empty(0, bool),
+                   clip_ids=np.empty(0), clip_true=np.empty(0), clip_pred=np.empty(0),
+                   clip_proba=np.empty((0, 0)))
+    assert res.summary() == "m: accuracy 50.0 % +/- 10.0 over 4 folds (s)"
