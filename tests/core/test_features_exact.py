@@ -165,3 +165,10 @@ def test_onset_strength_by_hand():
     # 1 + n_fft // (2 hop) frames and cut to the 4 frames
     np.testing.assert_array_equal(onset_strength(S, n_fft=4, hop_length=4), [0.0, 0.5, 1.5, 0.0])
     np.testing.assert_array_equal(onset_strength(S, n_fft=8, hop_length=4), [0.0, 0.0, 0.5, 1.5])
+
+
+def test_too_short_message_gives_the_minimum_in_milliseconds():
+    one_second = _Fixed([1, 2, 3])
+    one_second.min_samples = 22050
+    assert _message(one_second, _noise(22049), SR) == \
+        "fixed: the audio is too short (22049 samples at 22050 Hz); it needs at least 22050 samples (1000 ms)"
