@@ -64,6 +64,18 @@ def shared_data() -> Path:
     return (ROOT.parent / "shared" / "data").resolve()
 
 
+#: native thread pools off in the mutant runs. mutmut forks every mutant's test run from a server process that
+#: already ran tests; a libgomp (OpenMP) thread team does not survive fork, so the first OpenMP region in the
+#: child (scikit-learn's k-NN, the oracle of several tests) waits forever at its barrier. Every mutant whose
+#: tests reach one then "times out" instead of surviving: 10 of evaluation's survivors did. One thread each
+#: also keeps the run from spreading over the cores the other users of the machine need.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def mutmut_env() -> dict[str, str]:
+    return dict(os.environ, GENRE_GUI_SHARED_DATA=str(shared_data()), **SINGLE_THREADED)
+
+
 def load_results(name: str) -> dict[str, tuple[str, float]]:
     """mutant name -> (status, seconds its tests took) for one module, from mutmut's .meta files."""
     target = ROOT / "mutants" / MODULES[name]
@@ -150,7 +162,7 @@ def run_module(name: str, max_children: int, only: list[str] | None = None) -> f
     shown = cmd if len(cmd) < 12 else [*cmd[:9], f"... ({len(targets)} mutants)"]
     print(f"== {name}: {' '.join(shown)}", flush=True)
     start = time.monotonic()
-    done = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, GENRE_GUI_SHARED_DATA=str(shared_data())))
+    done = subprocess.run(cmd, cwd=ROOT, env=mutmut_env())
     elapsed = time.monotonic() - start
     if done.returncode != 0:
         sys.exit(f"mutmut run for {name} failed (exit code {done.returncode})")
