@@ -76,7 +76,7 @@ def test_log_loss_clips_to_eps_and_one_minus_eps():
 
 
 def test_metrics_messages():
-    with pytest.raises(ValueError, match=r"cannot score an empty set of predictions"):
+    with pytest.raises(ValueError, match=r"^cannot score an empty set of predictions$"):
         metrics([], [])
     with pytest.raises(ValueError, match=r"must be 1-D, equally long: \(1, 1\) vs \(1, 1\)"):
         metrics([["a"]], [["a"]])
@@ -410,3 +410,65 @@ def test_summary_scales_the_spread_like_the_mean():
                    clip_ids=np.empty(0), clip_true=np.empty(0), clip_pred=np.empty(0),
                    clip_proba=np.empty((0, 0)))
     assert res.summary() == "m: accuracy 50.0 % +/- 10.0 over 4 folds (s)"
+
+
+def test_unknown_true_labels_are_named_as_such():
+    with pytest.raises(ValueError, match=r"^y_true has labels not in classes: \['z'\]$"):
+        metrics(["z", "a"], ["a", "a"], classes=["a", "b"])
+
+
+def test_stratified_dealing_continues_over_three_classes_and_defaults_to_ten_folds():
+    # "a": folds 0, 1, 0; "b" from the 3rd dealt clip: 1, 0; "c" from the 5th: 1, 0
+    folds = stratified_group_kfold(["a", "a", "a", "b", "b", "c", "c"], n_splits=2, shuffle=False)
+    assert [t.tolist() for _, t in folds] == [[0, 2, 4, 6], [1, 3, 5]]
+    assert len(stratified_group_kfold(["a", "b"] * 6, random_state=0)) == 10
+
+
+class _Alien(_Stub):
+    """Knows a class the dataset does not have."""
+
+    def fit(self, X, y, callback=None):
+        super().fit(X, y)
+        self.classes_ = np.array(["a", "z"])
+        return self
+
+
+def test_model_classes_outside_the_dataset_are_refused_by_name():
+    ds = _dataset()
+    with pytest.raises(ValueError, match=r"^model classes has labels not in classes: \['z'\]$"):
+        cross_validate(_Alien, ds, stratified_group_kfold(ds, n_splits=2, random_state=0))
+
+
+def test_fold_scores_use_every_dataset_class_and_keep_the_log_loss():
+    ds = _dataset()
+    # fold 0 tests "a" rows only (all predicted "a"): still scored over both classes, with its log loss
+    folds = [(np.array([2, 3, 4, 5, 6, 7]), np.array([0, 1])),
+             (np.array([0, 1, 4, 5]), np.array([2, 3, 6, 7]))]
+    res = cross_validate(_Stub, ds, folds, scale=False)
+    assert res.folds[0].evaluation.classes == ["a", "b"] and res.folds[0].evaluation.accuracy == 1.0
+    assert res.folds[0].evaluation.log_loss == pytest.approx(-math.log(0.75))
+    assert res.cancelled is False and res.scheme == ""  # the defaults
+    np.testing.assert_array_equal(res.clip_proba, np.tile([0.75, 0.25], (6, 1)))
+    assert res.pooled.log_loss == pytest.approx(-(4 * math.log(0.75) + 2 * math.log(0.25)) / 6)
+    # clips of three rows: each fold and the pooled score are per clip, with their log loss
+    seg = _dataset(segments=3)
+    agg = cross_validate(_Stub, seg, stratified_group_kfold(seg, n_splits=2, random_state=0))
+    loss = -(math.log(0.75) + math.log(0.25)) / 2
+    assert all(f.evaluation.log_loss == pytest.approx(loss) for f in agg.folds)
+    assert agg.mean["log_loss"] == pytest.approx(loss) and agg.pooled.log_loss == pytest.approx(loss)
+    np.testing.assert_allclose(agg.clip_proba, np.tile([0.75, 0.25], (8, 1)))
+
+
+def test_summary_statistics_skip_a_metric_without_values_only():
+    from genre_gui.core.evaluation.cv import FoldResult, _summarise
+
+    folds = [FoldResult(fold=i, train_idx=np.empty(0), test_idx=np.empty(0),
+                        evaluation=metrics(["a", "b"], pred),  # no probabilities: no log loss
+                        fit_seconds=seconds, predict_seconds=0.0, n_iter=0, loss_curve=np.empty(0))
+             for i, (pred, seconds) in enumerate([(["a", "b"], 1.0), (["a", "a"], 3.0)])]
+    mean, std = _summarise(folds)
+    # fold 1 ("b" predicted as "a"): precision (1/2 + 0) / 2, recall (1 + 0) / 2, F1 (2/3 + 0) / 2
+    assert mean == pytest.approx({"accuracy": 0.75, "macro_precision": 0.625, "macro_recall": 0.75,
+                                  "macro_f1": (1 + 1 / 3) / 2, "fit_seconds": 2.0})
+    assert std["fit_seconds"] == 1.0 and std["accuracy"] == 0.25
+    assert _summarise([]) == ({}, {})
