@@ -15,6 +15,7 @@ from genre_gui.core.models import (
     KNeighborsClassifier,
     OneVsRestLogisticRegression,
     SoftmaxRegression,
+    TrainingInterrupted,
     estimator_factory,
 )
 from genre_gui.core.models._common import (
@@ -270,3 +271,83 @@ def test_score_and_ties():
     lin.coef_[:] = 0.0
     lin.intercept_[:] = 0.0
     assert lin.predict(X).tolist() == ["a", "a"]  # equal scores: the first class
+
+
+# -- gaps the models mutation run showed ---------------------------------------------------------------
+def test_split_validation_skips_only_single_row_classes():
+    # class 0 (one row, sorted first) is skipped without stopping the others; class 1 has exactly two rows
+    y_idx = np.array([0, 1, 1, 2, 2, 2, 2, 2])
+    X = np.arange(8, dtype=float)[:, None]
+    _, _, (_, yv) = _split_validation(X, y_idx, 0.5, np.random.default_rng(0))
+    assert np.bincount(yv, minlength=3).tolist() == [0, 1, 2]  # min(1, round(1.0)), min(4, round(2.5))
+
+
+def test_decay_every_epoch():
+    X, y = _data()
+    events = []
+    SoftmaxRegression(solver="gd", learning_rate=0.4, lr_decay=0.5, decay_every=1, max_iter=3,
+                      tol=-np.inf).fit(X, y, callback=events.append)
+    assert [e.extra["learning_rate"] for e in events] == [0.4, 0.2, 0.1]
+
+
+def test_full_batch_is_one_step_per_epoch_whatever_the_batch_size():
+    # one gradient step from W = 0, b = 0: every class has probability 1/3, so the gradient of the mean
+    # cross-entropy is X^T (1/3 - Y) / n for W and mean(1/3 - Y) for b
+    X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    y = np.array([0, 1, 2])
+    Y = np.eye(3)
+    model = SoftmaxRegression(solver="gd", learning_rate=0.3, alpha=0.0, batch_size=1, max_iter=1).fit(X, y)
+    np.testing.assert_allclose(model.coef_, -0.3 * (X.T @ (1 / 3 - Y) / 3).T, rtol=1e-14, atol=1e-17)
+    np.testing.assert_allclose(model.intercept_, -0.3 * (1 / 3 - Y).mean(axis=0), rtol=1e-14, atol=1e-17)
+
+
+def test_validation_data_without_early_stopping_only_reports():
+    X, y = _data(n_per_class=20)
+    rng = np.random.default_rng(3)
+    Xv, yv = X + rng.normal(scale=0.5, size=X.shape), np.roll(y, 20)  # labels shifted: its loss rises
+    make = lambda: SoftmaxRegression(solver="gd", learning_rate=0.05, max_iter=60, n_iter_no_change=3)  # noqa: E731
+    plain = make().fit(X, y)
+    events = []
+    watched = make().fit(X, y, X_val=Xv, y_val=yv, callback=events.append)
+    assert watched.n_iter_ == plain.n_iter_
+    np.testing.assert_array_equal(watched.coef_, plain.coef_)
+    assert watched.val_loss_curve_[-1] > watched.val_loss_curve_[0]  # the monitored loss really rose
+    assert watched.val_accuracy_curve_.tolist() == [e.val_accuracy for e in events]
+    assert watched.val_accuracy_curve_.dtype == np.float64 and len(events) == watched.n_iter_
+
+
+def test_ovr_class_loss_curve_is_live_during_training():
+    X, y = _data()
+    model = OneVsRestLogisticRegression(solver="gd", max_iter=4, tol=-np.inf)
+    seen = []
+
+    def look(event):
+        curve = model.class_loss_curve_
+        seen.append((curve.shape, list(curve[-1]) == event.extra["class_losses"]))
+
+    model.fit(X, y, callback=look)
+    assert seen == [((1, 3), True), ((2, 3), True), ((3, 3), True), ((4, 3), True)]
+
+
+def test_knn_sweep_events_and_interruption():
+    rng = np.random.default_rng(5)
+    X, Xv = rng.normal(size=(200, 3)), rng.normal(size=(500, 3))
+    y, yv = rng.integers(0, 2, 200), rng.integers(0, 2, 500)
+    events = []
+    # a tiny memory budget: the validation rows are scored in many blocks, their counts added up
+    model = KNeighborsClassifier(3, k_max=4, chunk_mb=0.01)
+    model.fit(X, y, X_val=Xv, y_val=yv, callback=events.append)
+    assert [e.extra for e in events] == [{"k": k} for k in range(1, 5)]
+    assert all(e.val_loss is None for e in events) and model.interrupted_ is False
+    expected = [KNeighborsClassifier(k).fit(X, y).score(Xv, yv) for k in range(1, 5)]
+    assert model.val_accuracy_curve_.tolist() == pytest.approx(expected, rel=1e-15)
+
+    def stop(event):
+        raise TrainingInterrupted
+
+    assert KNeighborsClassifier(3, k_max=4).fit(X, y, X_val=Xv, y_val=yv, callback=stop).interrupted_ is True
+
+
+def test_factory_seed_defaults_to_zero():
+    assert estimator_factory("softmax", {})().random_state == 0
+    assert estimator_factory("ovr_logistic", {}, seed=5)().random_state == 5
