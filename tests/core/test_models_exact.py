@@ -351,3 +351,35 @@ def test_knn_sweep_events_and_interruption():
 def test_factory_seed_defaults_to_zero():
     assert estimator_factory("softmax", {})().random_state == 0
     assert estimator_factory("ovr_logistic", {}, seed=5)().random_state == 5
+
+
+def test_float32_margin_by_hand_and_above_the_real_error():
+    from genre_gui.core.models._knn_prefilter import float32_margin
+
+    u = 2.0**-24
+    # |x|^2 = 4, max |y| = 3, d = 8: gamma = 16u / (1 - 16u), cross = 2 * 2 * 3 = 12, scale = 4 + 9 + 12 = 25
+    gamma = 16 * u / (1 - 16 * u)
+    expected = 1.5 * (gamma * 12 + 4 * u * 25) + 1e-12 * 25
+    assert float32_margin(np.array([4.0]), 3.0, 8).tolist() == pytest.approx([expected], rel=1e-15)
+    # it bounds the float32 distances' real error, here on wide rows far from the origin
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(3.0, 1.0, size=(20, 300)), rng.normal(3.0, 1.0, size=(50, 300))
+    x_sq, y_sq = (X * X).sum(axis=1), (Y * Y).sum(axis=1)
+    d64 = (x_sq[:, None] - 2.0 * X @ Y.T) + y_sq[None, :]
+    Y32 = Y.astype(np.float32)
+    d32 = ((-2.0 * X).astype(np.float32) @ Y32.T + x_sq.astype(np.float32)[:, None]) + y_sq.astype(np.float32)
+    err = np.abs(d32.astype(np.float64) - d64).max(axis=1)
+    margin = float32_margin(x_sq, float(np.sqrt(y_sq.max())), 300)
+    assert np.all(err <= margin) and np.all(margin < 1000 * err.max())
+
+
+def test_at_least_rounds_up_to_the_nearest_float32():
+    from genre_gui.core.models._knn_prefilter import _at_least
+
+    values = np.concatenate([np.random.default_rng(6).normal(size=1000) * 1e3, [0.0, 1.0, 0.5, 0.7, 1e-30]])
+    got = _at_least(values)
+    assert got.dtype == np.float32
+    assert np.all(got.astype(np.float64) >= values)
+    below = np.nextafter(got, np.float32(-np.inf)).astype(np.float64)
+    assert np.all(below < values)  # the smallest such float32: exact values (1.0, 0.5) stay themselves
+    assert got[-4:-1].tolist() == [1.0, 0.5, float(np.nextafter(np.float32(0.7), np.float32(1)))]
