@@ -383,3 +383,65 @@ def test_at_least_rounds_up_to_the_nearest_float32():
     below = np.nextafter(got, np.float32(-np.inf)).astype(np.float64)
     assert np.all(below < values)  # the smallest such float32: exact values (1.0, 0.5) stay themselves
     assert got[-4:-1].tolist() == [1.0, 0.5, float(np.nextafter(np.float32(0.7), np.float32(1)))]
+
+
+@pytest.mark.parametrize("cls", LINEAR)
+def test_training_stops_where_its_objective_stops_improving(cls):
+    """The stopping rule replayed by hand on the recorded trajectory (gd is deterministic).
+
+    Objective: mean data loss + alpha / 2 * ||W||^2, the penalty divided by the K columns for one-vs-rest
+    (its loss is a mean over K binary problems). Stop after ``n_iter_no_change`` epochs in a row that do
+    not improve the best objective by more than ``tol``.
+    """
+    X, y = _data(n_per_class=15, seed=2)
+    alpha, tol, patience = 0.3, 2e-4, 3
+    losses, penalties = [], []
+    per_column = 3 if cls is OneVsRestLogisticRegression else 1
+
+    free = cls(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=-np.inf)
+
+    def record(event):  # the weights of the epoch just completed are stored before the event
+        losses.append(event.train_loss)
+        penalties.append(0.5 * alpha * float(np.sum(free.coef_ * free.coef_)) / per_column)
+
+    free.fit(X, y, callback=record)
+    objective = np.array(losses) + np.array(penalties)
+    best, stall, expected = np.inf, 0, None
+    for epoch, value in enumerate(objective, start=1):
+        if value < best - tol:
+            best, stall = value, 0
+        else:
+            stall += 1
+            if stall >= patience:
+                expected = epoch
+                break
+    assert expected is not None and 10 < expected < 300
+    stopped = cls(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=tol,
+                  n_iter_no_change=patience).fit(X, y)
+    assert stopped.n_iter_ == expected and stopped.interrupted_ is False
+
+
+def test_early_stopping_keeps_every_curve_of_the_epochs_run():
+    X, y = _data(n_per_class=20)
+    model = SoftmaxRegression(early_stopping=True, n_iter_no_change=2, tol=1e-2, max_iter=200,
+                              random_state=0).fit(X, y)
+    n = model.n_iter_
+    assert n < 200 and model.interrupted_ is False
+    assert model.loss_curve_.shape == model.val_loss_curve_.shape == model.val_accuracy_curve_.shape == (n,)
+    assert np.all(np.isfinite(model.loss_curve_)) and np.all((0 <= model.val_accuracy_curve_) &
+                                                             (model.val_accuracy_curve_ <= 1))
+
+
+@pytest.mark.parametrize("cls", LINEAR)
+def test_blocked_gradient_of_more_rows_than_columns(cls):
+    # 1200 rows of 800 columns: blocks of 625 rows (4 MB); the shares weigh each block by its rows
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1200, 800))
+    Y = one_hot(rng.integers(0, 3, 1200), 3)
+    W, b = rng.normal(scale=0.02, size=(800, 3)), rng.normal(size=3)
+    model = cls(alpha=0.0)
+    loss, gW, gb, _ = model._objective_grad(X, Y, W, b)
+    ref_loss, ref_gW, ref_gb, _ = model._loss_grad(X, Y, W, b)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    np.testing.assert_allclose(gW, ref_gW, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(gb, ref_gb, rtol=1e-10, atol=1e-14)
