@@ -445,3 +445,43 @@ def test_blocked_gradient_of_more_rows_than_columns(cls):
     assert loss == pytest.approx(ref_loss, rel=1e-12)
     np.testing.assert_allclose(gW, ref_gW, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(gb, ref_gb, rtol=1e-10, atol=1e-14)
+
+
+def test_single_threaded_blas_limits_blas_only_and_restores():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from genre_gui.core.models._common import single_threaded_blas
+
+    def threads(api):
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == api}
+
+    with threadpool_limits(limits=2):  # whatever the environment asked for
+        before_openmp = threads("openmp")
+        assert threads("blas") == {2}
+        with single_threaded_blas():
+            assert threads("blas") == {1}
+            assert threads("openmp") == before_openmp  # OpenMP (scikit-learn's, if loaded) untouched
+        assert threads("blas") == {2}
+
+
+def test_kneighbors_by_hand():
+    X = np.array([[0.0], [0.5], [2.0]])
+    model = KNeighborsClassifier(1).fit(X, ["a", "b", "c"])
+    dist, ind = model.kneighbors([[0.1], [1.0]], n_neighbors=3)  # every training row
+    assert ind.dtype == np.intp and ind.tolist() == [[0, 1, 2], [1, 0, 2]]
+    np.testing.assert_allclose(dist, [[0.1, 0.4, 1.9], [0.5, 1.0, 1.0]], rtol=1e-12)
+    dist, ind = model.kneighbors([[0.1]], n_neighbors=2)
+    assert ind.tolist() == [[0, 1]] and dist.shape == (1, 2)
+    dist, ind = model.kneighbors([[1.9]])  # the model's own k
+    assert ind.tolist() == [[2]] and dist.tolist() == [[pytest.approx(0.1)]]
+
+
+def test_cosine_distance_of_a_zero_row_is_one_as_in_sklearn():
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    Q = np.array([[0.0, 0.0], [3.0, 0.1]])
+    dist, ind = KNeighborsClassifier(2, metric="cosine").fit(X, ["a", "b", "c"]).kneighbors(Q)
+    ref_d, ref_i = NearestNeighbors(n_neighbors=2, metric="cosine", algorithm="brute").fit(X).kneighbors(Q)
+    np.testing.assert_allclose(dist, ref_d, rtol=1e-12, atol=1e-15)
+    assert dist[0].tolist() == [1.0, 1.0] and ind[1].tolist() == ref_i[1].tolist()
