@@ -485,3 +485,15 @@ def test_cosine_distance_of_a_zero_row_is_one_as_in_sklearn():
     ref_d, ref_i = NearestNeighbors(n_neighbors=2, metric="cosine", algorithm="brute").fit(X).kneighbors(Q)
     np.testing.assert_allclose(dist, ref_d, rtol=1e-12, atol=1e-15)
     assert dist[0].tolist() == [1.0, 1.0] and ind[1].tolist() == ref_i[1].tolist()
+
+
+def test_heaps_of_several_thread_ranges_keep_the_k_smallest():
+    # the mutation run sets OMP_NUM_THREADS=1, so scikit-learn (and the replay of its per-thread heaps) use
+    # one range there: the merge of several ranges is checked here on its own, against the k smallest
+    from genre_gui.core.models._knn_ties import sklearn_k_nearest
+
+    row = np.array([5.0, 1.0, 3.0, 1.0, 2.0, 4.0])
+    for ranges in ([(0, 3), (3, 6)], [(0, 2), (2, 4), (4, 6)], [(0, 6)]):
+        assert sorted(sklearn_k_nearest(row, 2, ranges).tolist()) == [1, 3], ranges  # the two 1s
+        assert sorted(sklearn_k_nearest(row, 3, ranges).tolist()) == [1, 3, 4], ranges  # and the 2
+        assert sklearn_k_nearest(row, 3, ranges).dtype == np.intp
