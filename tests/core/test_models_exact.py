@@ -497,3 +497,16 @@ def test_heaps_of_several_thread_ranges_keep_the_k_smallest():
         assert sorted(sklearn_k_nearest(row, 2, ranges).tolist()) == [1, 3], ranges  # the two 1s
         assert sorted(sklearn_k_nearest(row, 3, ranges).tolist()) == [1, 3, 4], ranges  # and the 2
         assert sklearn_k_nearest(row, 3, ranges).dtype == np.intp
+
+
+@pytest.mark.parametrize("cls", LINEAR)
+def test_linear_defaults(cls):
+    assert cls().get_params() == {
+        "solver": "adam", "learning_rate": None, "alpha": 1e-3, "max_iter": 300, "batch_size": 200,
+        "momentum": 0.9, "lr_decay": 0.95, "decay_every": 50, "early_stopping": False,
+        "validation_fraction": 0.1, "n_iter_no_change": 10, "tol": 1e-6, "random_state": None,
+    }
+    assert KNeighborsClassifier().get_params() == {
+        "n_neighbors": 5, "weights": "uniform", "metric": "euclidean", "k_max": 25, "chunk_mb": 256.0,
+        "n_jobs": 2,
+    }
