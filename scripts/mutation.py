@@ -4,6 +4,7 @@
     python scripts/mutation.py spectral embedding    # only these (a quicker run)
     python scripts/mutation.py --report              # no run: the table of the last results in mutants/
     python scripts/mutation.py --report --survivors  # ... and the surviving mutants by name
+    python scripts/mutation.py --rerun-survivors audio_io  # only the mutants the last run did not kill
 
 mutmut is configured in pyproject.toml ([tool.mutmut]); docs/mutation.md says what the scores mean and
 explains the surviving mutants. Each module is run as ``mutmut run --max-children N 'genre_gui.core.X.*'``,
@@ -61,6 +62,18 @@ def dotted(path: str) -> str:
 def shared_data() -> Path:
     """../shared/data beside the project: inside mutants/ the tests' default would miss it."""
     return (ROOT.parent / "shared" / "data").resolve()
+
+
+#: native thread pools off in the mutant runs. mutmut forks every mutant's test run from a server process that
+#: already ran tests; a libgomp (OpenMP) thread team does not survive fork, so the first OpenMP region in the
+#: child (scikit-learn's k-NN, the oracle of several tests) waits forever at its barrier. Every mutant whose
+#: tests reach one then "times out" instead of surviving: 10 of evaluation's survivors did. One thread each
+#: also keeps the run from spreading over the cores the other users of the machine need.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def mutmut_env() -> dict[str, str]:
+    return dict(os.environ, GENRE_GUI_SHARED_DATA=str(shared_data()), **SINGLE_THREADED)
 
 
 def load_results(name: str) -> dict[str, tuple[str, float]]:
@@ -132,14 +145,24 @@ def print_survivors(names: list[str]) -> None:
             print(f"  {status:12} {key}")
 
 
-def run_module(name: str, max_children: int) -> float:
+def survivors(name: str) -> list[str]:
+    """The mutants of a module the last results did not kill: survived, suspicious, no tests, not checked,
+    and timed out (a mutant that timed out on a busy machine may be a survivor: see timeout_constant)."""
+    results = load_results(name)
+    return sorted(key for key, (status, _) in results.items() if status not in ("killed", "skipped"))
+
+
+def run_module(name: str, max_children: int, only: list[str] | None = None) -> float:
+    """``mutmut run`` on every mutant of a module, or on the mutants named in ``only``."""
     mutmut = Path(sys.executable).with_name("mutmut")
     if not mutmut.exists():
         sys.exit(f"{mutmut} is missing: make mutation installs it (pip install -e '.[test,mutation]')")
-    cmd = [str(mutmut), "run", "--max-children", str(max_children), dotted(MODULES[name]) + ".*"]
-    print(f"== {name}: {' '.join(cmd)}", flush=True)
+    targets = only if only is not None else [dotted(MODULES[name]) + ".*"]
+    cmd = [str(mutmut), "run", "--max-children", str(max_children), *targets]
+    shown = cmd if len(cmd) < 12 else [*cmd[:9], f"... ({len(targets)} mutants)"]
+    print(f"== {name}: {' '.join(shown)}", flush=True)
     start = time.monotonic()
-    done = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, GENRE_GUI_SHARED_DATA=str(shared_data())))
+    done = subprocess.run(cmd, cwd=ROOT, env=mutmut_env())
     elapsed = time.monotonic() - start
     if done.returncode != 0:
         sys.exit(f"mutmut run for {name} failed (exit code {done.returncode})")
@@ -171,6 +194,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--report", action="store_true", help="no run: print the last results in mutants/")
     parser.add_argument("--survivors", action="store_true", help="also list the mutants not killed")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="test again only the mutants the last results did not kill (after adding tests)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.modules) - set(MODULES))
     if unknown:
@@ -181,7 +206,11 @@ def main(argv: list[str] | None = None) -> None:
     wall: dict[str, float] = {}
     if not args.report:
         for name in names:
-            wall[name] = run_module(name, args.max_children)
+            only = survivors(name) if args.rerun_survivors else None
+            if only == []:
+                print(f"== {name}: no surviving mutant to test again", flush=True)
+                continue
+            wall[name] = run_module(name, args.max_children, only)
         print()
     print_table(names, wall)
     if args.survivors:

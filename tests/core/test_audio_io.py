@@ -332,3 +332,46 @@ def test_never_returns_non_finite_for_extreme_but_valid_audio(tmp_path):
     sf.write(p, np.full(SR, 1e30), SR, subtype="FLOAT")
     out = load_audio(p)
     assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0, "0 min"), (59.4, "0 min 59 s"), (59.6, "1 min"), (60, "1 min"), (61, "1 min 1 s"),
+    (119, "1 min 59 s"), (1200, "20 min"), (1201, "20 min 1 s"),
+])
+def test_minutes_seconds(seconds, text):
+    from genre_gui.core.audio_io import _minutes_seconds
+
+    assert _minutes_seconds(seconds) == text
+
+
+@pytest.mark.parametrize(("exc", "reason"), [
+    # libsndfile repeats the path; only the reason after the last ": " is kept, for both of its forms,
+    # even when the file name itself holds ": "
+    (RuntimeError("Error opening b'/music/a.wav': Format not recognised."), "Format not recognised."),
+    (RuntimeError("Error reading b'/music/a: live.wav': Unspecified internal error."),
+     "Unspecified internal error."),
+    (RuntimeError("Error opening '/m/x: y: z.wav': System error."), "System error."),
+    # any other message is kept whole, its first line only
+    (ValueError("bad frame count: 42"), "bad frame count: 42"),
+    (ValueError("  first line\nsecond line"), "first line"),
+    # an empty message: the exception's class names the reason
+    (RuntimeError(""), "RuntimeError"),
+    (EOFError("   \n "), "EOFError"),
+    # libsndfile's MP3 probe on an existing file that holds no MPEG audio
+    (RuntimeError("Error opening b'/m/a.mp3': File does not exist or is not a regular file."),
+     "unrecognised or corrupt audio data"),
+    (RuntimeError("File does not exist or is not a regular file"), "unrecognised or corrupt audio data"),
+])
+def test_reason_of_decoder_errors(exc, reason):
+    from genre_gui.core.audio_io import _reason
+
+    assert _reason(exc) == reason
+
+
+def test_resample_trims_a_longer_soxr_output(monkeypatch):
+    # not seen with soxr for any rate pair tried, but librosa's length is kept either way
+    import soxr
+
+    monkeypatch.setattr(soxr, "resample", lambda *args, **kwargs: np.arange(1460, dtype=np.float32))
+    out = resample(np.zeros(2000, dtype=np.float32), 22050, 16000)
+    np.testing.assert_array_equal(out, np.arange(1452, dtype=np.float32))  # ceil(2000 * 16000 / 22050)

@@ -38,7 +38,7 @@ def _group_table(y: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndar
     mixed = labels[row_group] != y
     if np.any(mixed):
         bad = uniq[row_group[np.flatnonzero(mixed)[0]]]
-        raise ValueError(f"clip {bad!r} has rows with different labels; a clip must have one label")
+        raise ValueError(f"clip {str(bad)!r} has rows with different labels; a clip must have one label")
     return uniq, labels, row_group
 
 
@@ -189,7 +189,7 @@ def blocked_kfold(
         rows = np.flatnonzero(strata == s)
         clips = np.unique(numbers[rows])
         if clips.shape[0] < n_splits:
-            raise ValueError(f"class {s!r} has {clips.shape[0]} clips, fewer than the {n_splits} folds")
+            raise ValueError(f"class {str(s)!r} has {clips.shape[0]} clips, fewer than the {n_splits} folds")
         fold_of_block = np.arange(n_splits) if rng is None else rng.permutation(n_splits)
         block_of_clip = np.empty(clips.shape[0], dtype=np.intp)
         for f, block in enumerate(np.array_split(np.arange(clips.shape[0]), n_splits)):
