@@ -362,16 +362,7 @@ def write_genre_tags(plan: TagPlan, log_path: str | os.PathLike) -> TagReport:
     except OSError as exc:
         raise TagError(f"{log_path}: cannot write the change log ({exc.strerror or exc}); nothing was "
                        "tagged") from exc
-    report = TagReport(log_path=os.fsdecode(log_path))
-    for change in plan.changes:
-        reason = _apply(change.path, change.old, change.new)
-        if reason is None:
-            report.done.append(change.path)
-        elif reason.startswith("="):
-            report.skipped.append((change.path, reason[1:]))
-        else:
-            report.failed.append((change.path, reason))
-    return report
+    return _apply_all(((c.path, c.old, c.new) for c in plan.changes), log_path)
 
 
 def undo_tagging(log_path: str | os.PathLike) -> TagReport:
@@ -387,15 +378,20 @@ def undo_tagging(log_path: str | os.PathLike) -> TagReport:
         changes = [TagChange.from_json(c) for c in log["changes"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise TagError(f"{log_path}: not a readable tag change log ({_reason(exc)})") from exc
+    return _apply_all(((c.path, c.new, c.old) for c in changes), log_path)
+
+
+def _apply_all(steps: Iterable[tuple[str, dict, dict]], log_path: str | os.PathLike) -> TagReport:
+    """Apply each (path, expected fields, new fields) and sort the outcomes into a report."""
     report = TagReport(log_path=os.fsdecode(log_path))
-    for change in changes:
-        reason = _apply(change.path, change.new, change.old)
+    for path, expect, values in steps:
+        reason = _apply(path, expect, values)
         if reason is None:
-            report.done.append(change.path)
-        elif reason.startswith("="):
-            report.skipped.append((change.path, reason[1:]))
+            report.done.append(path)
+        elif reason.startswith("="):  # "=reason": left alone on purpose (changed since, read-only ...)
+            report.skipped.append((path, reason[1:]))
         else:
-            report.failed.append((change.path, reason))
+            report.failed.append((path, reason))
     return report
 
 
