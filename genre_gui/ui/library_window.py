@@ -170,13 +170,19 @@ class ResultsFilter(QSortFilterProxyModel):
 
     def set_filters(self, genre: str | None = None, min_confidence: float | None = None,
                     search: str | None = None) -> None:
+        begin = getattr(self, "beginFilterChange", None)  # Qt >= 6.9 (invalidateFilter is deprecated)
+        if begin is not None:
+            begin()
         if genre is not None:
             self.genre = genre
         if min_confidence is not None:
             self.min_confidence = float(min_confidence)
         if search is not None:
             self.words = search.casefold().split()
-        self.invalidateFilter()
+        if begin is not None:
+            self.endFilterChange()
+        else:
+            self.invalidateFilter()
 
     def accepts(self, r) -> bool:
         g = self.genre
@@ -308,6 +314,7 @@ class LibraryWindow(QWidget):
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
         self.pause_button.setEnabled(False)
+        self.pause_button.setVisible(False)
         self.progress.layout().insertWidget(2, self.pause_button)
         self.progress.cancel_requested.connect(self.cancel)
         self.pause_button.toggled.connect(self._pause_toggled)
@@ -427,6 +434,7 @@ class LibraryWindow(QWidget):
         where = " + ".join(request.roots)
         self.folder_label.setText(f"<b>{where}</b> — model: {self.state.model_label}")
         self.progress.start("Scanning the folders…")
+        self.pause_button.setVisible(True)
         self.pause_button.setChecked(False)
         self.pause_button.setEnabled(True)
         self.status.setText("")
@@ -456,6 +464,7 @@ class LibraryWindow(QWidget):
             if not st.found:
                 text = "No audio files found in that folder."
         self.progress.set_idle(text)
+        self.pause_button.setVisible(False)
         details = [f"skipped {p}: {why}" for p, why in (st.skipped if st is not None else [])[:5]]
         details += [str(r.error) for r in run.results if not r.ok][:5]
         details += list(run.warnings)
@@ -465,6 +474,7 @@ class LibraryWindow(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self.progress.set_idle(f"The library job failed: {message}")
+        self.pause_button.setVisible(False)
         self.pause_button.setEnabled(False)
         self._update_buttons()
         self.message.emit(message)

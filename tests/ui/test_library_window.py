@@ -152,6 +152,7 @@ def test_action_runs_the_job_and_the_table_shows_core_answers(make_window, qtbot
     assert bach["Confidence"] == f"{100 * ref.confidence:.0f} %"
     assert rows["empty.mp3"]["Note"].startswith("failed")
     assert rows["empty.mp3"]["Predicted genre"] == ""
+    assert rows["empty.mp3"]["Confidence"] == ""
     # progress went out with files/s, the last one complete; the summary says what happened
     assert progress and progress[-1].done == progress[-1].total == len(files)
     assert any("files/s" in p.message for p in progress)
@@ -191,13 +192,23 @@ def test_pause_then_cancel_stops_the_job(make_window, qtbot, tmp_path, gtzan_cli
     win = LibraryWindow(w.jobs, w.state, parent=w)
     win.show()
     assert win.start([str(music)], n_jobs=0)  # in the worker thread: one file at a time
-    qtbot.waitUntil(lambda: len(got) >= 1, timeout=120000)
+    # the empty file fails at once; then time one real file, to know how long a pause must last to tell
+    import time
+
+    qtbot.waitUntil(lambda: len(got) >= 2, timeout=120000)
+    t0 = time.monotonic()
+    qtbot.waitUntil(lambda: len(got) >= 3, timeout=120000)
+    per_file = time.monotonic() - t0
     qtbot.mouseClick(win.pause_button, Qt.MouseButton.LeftButton)
+    n_at_pause = len(got)
     assert win.pause_button.isChecked() and win.pause_button.text() == "Resume"
-    qtbot.wait(300)  # the file in progress may still finish
+    assert w.jobs._library_worker.paused
+    qtbot.wait(int(1000 * min(60.0, max(4.0, 3.5 * per_file))))  # unpaused, a few files would end
+    assert len(got) <= n_at_pause + 1, "tracks kept coming while paused (only the file in progress may end)"
     n_paused = len(got)
-    qtbot.wait(2500)
-    assert len(got) == n_paused, "tracks kept coming while paused"
+    qtbot.mouseClick(win.pause_button, Qt.MouseButton.LeftButton)  # resume
+    assert win.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: len(got) > n_paused, timeout=120000)
     with qtbot.waitSignal(w.jobs.library_finished, timeout=60000) as blocker:
         win.progress.cancel_button.click()
     run = blocker.args[0]
@@ -206,6 +217,26 @@ def test_pause_then_cancel_stops_the_job(make_window, qtbot, tmp_path, gtzan_cli
     assert win.model.rowCount() == len(run.results)
     assert "Cancelled" in win.progress.label.text()
     assert not w.jobs.library_running
+
+
+def test_a_paused_worker_waits_between_files_until_resumed_or_cancelled():
+    """Deterministic: the job's cancel poll blocks while paused (the core job polls it between files)."""
+    import threading
+
+    from genre_gui.workers.library import LibraryRequest, LibraryWorker
+
+    worker = LibraryWorker(LibraryRequest(("nowhere",), None))
+    assert worker._should_stop() is False
+    for end, expected in ((worker.resume, False), (worker.cancel, True)):
+        worker.pause()
+        answers = []
+        t = threading.Thread(target=lambda answers=answers: answers.append(worker._should_stop()))
+        t.start()
+        t.join(0.6)
+        assert t.is_alive() and answers == [], "the paused job went on"
+        end()
+        t.join(5)
+        assert answers == [expected]
 
 
 # -- the table ---------------------------------------------------------------------------------------------
