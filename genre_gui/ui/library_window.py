@@ -479,6 +479,11 @@ class LibraryWindow(QWidget):
         self._update_buttons()
         self.message.emit(message)
 
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.running:  # closing the window stops its job (what was done is kept for the next run)
+            self.cancel()
+        super().closeEvent(event)
+
     # -- table ---------------------------------------------------------------------------------------
     def _add_genres(self, tracks) -> None:
         have = {self.genre_combo.itemText(i) for i in range(self.genre_combo.count())}

@@ -102,6 +102,9 @@ class LibraryWorker(Worker):
         self._running.set()  # a paused job wakes up to stop
 
     def _should_stop(self) -> bool:
+        # polled between files and, with worker processes, every 0.25 s while they work: a track held
+        # back by the throttle goes out here, not only when the next one finishes
+        self._flush()
         while not self._running.wait(0.1):
             if self.is_cancelled():
                 break

@@ -219,6 +219,23 @@ def test_pause_then_cancel_stops_the_job(make_window, qtbot, tmp_path, gtzan_cli
     assert not w.jobs.library_running
 
 
+def test_closing_the_window_stops_its_job(make_window, qtbot, library, default_pipeline):
+    from genre_gui.ui.library_window import LibraryWindow
+
+    music, files = library
+    w = make_window(load_defaults=False, cache_path="")
+    w.state.set_pipeline(default_pipeline, "musicnn (default)")
+    win = LibraryWindow(w.jobs, w.state, parent=w)
+    win.show()
+    got = []
+    w.jobs.tracks_received.connect(lambda b: got.extend(b.tracks))
+    assert win.start([str(music)], n_jobs=0)
+    qtbot.waitUntil(lambda: len(got) >= 1, timeout=120000)
+    with qtbot.waitSignal(w.jobs.library_finished, timeout=60000) as blocker:
+        win.close()
+    assert blocker.args[0].cancelled and len(blocker.args[0].results) < len(files)
+
+
 def test_a_paused_worker_waits_between_files_until_resumed_or_cancelled():
     """Deterministic: the job's cancel poll blocks while paused (the core job polls it between files)."""
     import threading
@@ -237,6 +254,55 @@ def test_a_paused_worker_waits_between_files_until_resumed_or_cancelled():
         end()
         t.join(5)
         assert answers == [expected]
+
+
+def test_tracks_are_batched_at_most_30_signals_per_second_and_none_is_held_back(monkeypatch):
+    """500 answers at once (a resumed run) arrive in a few batches, all of them, in order; a track
+    followed by a slow file is not held back until that file ends."""
+    import time
+
+    from genre_gui.core import library
+    from genre_gui.core.library import LibraryStats, TrackResult
+    from genre_gui.workers.library import LibraryRequest, LibraryWorker
+
+    class FakeJob:
+        slow_after = None
+
+        def __init__(self, roots, pipeline, **kw):
+            self.model_key, self.stats = "k", LibraryStats()
+
+        def run(self, progress, cancel):
+            n = 500
+            for i in range(n):
+                progress(i + 1, n, f"f{i}")
+                yield TrackResult(f"/x/f{i:03d}.flac", True, genre="jazz", confidence=0.9)
+                if i == FakeJob.slow_after:
+                    t_end = time.monotonic() + 1.0
+                    while time.monotonic() < t_end:  # a slow file: the job polls cancel meanwhile
+                        cancel()
+                        time.sleep(0.05)
+            self.stats.found = n
+
+    monkeypatch.setattr(library, "LibraryJob", FakeJob)
+    worker = LibraryWorker(LibraryRequest(("/x",), None, None, None, 0))
+    batches = []
+    worker.tracks_received.connect(lambda b: batches.append((time.monotonic(), b)))
+    t0 = time.monotonic()
+    run = worker.work()
+    elapsed = time.monotonic() - t0
+    paths = [r.path for _, b in batches for r in b.tracks]
+    assert paths == [r.path for r in run.results] and len(paths) == 500
+    assert len(batches) <= 2 + 30 * elapsed
+    assert batches[-1][1].progress.done == 500
+
+    FakeJob.slow_after = 1  # two tracks (the second within the throttle's interval), then a 1-second file
+    worker = LibraryWorker(LibraryRequest(("/x",), None, None, None, 0))
+    batches.clear()
+    worker.tracks_received.connect(lambda b: batches.append((time.monotonic(), b)))
+    t0 = time.monotonic()
+    worker.work()
+    second = next(t for t, b in batches if any(r.path == "/x/f001.flac" for r in b.tracks))
+    assert second - t0 < 0.5, "the second track waited for the slow file"
 
 
 # -- the table ---------------------------------------------------------------------------------------------
