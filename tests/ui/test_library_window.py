@@ -167,6 +167,18 @@ def test_action_runs_the_job_and_the_table_shows_core_answers(make_window, qtbot
     assert win.model.rowCount() == len(files)
     assert {r.path: r.genre for r in again.results} == {r.path: r.genre for r in run.results}
 
+    # tags written from the window keep the answers (the audio is unchanged): the next run reuses them,
+    # with the new tags; then undo
+    report = win.apply_tags(win.tag_preview("replace").plan)
+    assert report.done and not report.failed
+    with qtbot.waitSignal(w.jobs.library_finished, timeout=120000) as blocker:
+        w.library_job_action.trigger()
+    third = blocker.args[0]
+    assert third.stats.reused == len(files) and third.stats.analysed == 0
+    tagged = {r.path: r for r in third.results if r.path in report.done}
+    assert tagged and all(r.tags.genre == r.genre for r in tagged.values())
+    assert win.undo_last_tagging().done
+
 
 def test_no_audio_model_says_so_and_starts_nothing(make_window, qtbot, monkeypatch, library):
     from genre_gui.ui import dialogs
