@@ -470,3 +470,27 @@ def test_export_csv_json_and_playlists(qtbot, tmp_path, library, reference):
     (tmp_path / "a_file").write_text("")
     assert win.export_csv(str(tmp_path / "a_file" / "x.csv")) is None
     assert "Cannot write" in win.status.text()
+
+
+def test_a_read_only_file_is_reported_and_the_others_are_tagged(qtbot, library, reference):
+    from genre_gui.core.tags import genres_of
+
+    music, files = library
+    win = _fed_window(qtbot, reference, music)
+    plan = win.tag_preview("replace").plan
+    assert len(plan.changes) >= 2
+    locked = plan.changes[0].path
+    os.chmod(locked, 0o444)
+    try:
+        report = win.apply_tags(plan)
+    finally:
+        os.chmod(locked, 0o644)
+    assert [p for p, _ in report.failed] == [locked]
+    assert sorted(report.done) == sorted(c.path for c in plan.changes[1:])
+    assert "read-only" in win.status.text() and os.path.basename(locked) in win.status.text()
+    assert genres_of(locked) == plan.changes[0].before
+    for c in plan.changes[1:]:
+        assert genres_of(c.path) == c.after
+    win.undo_last_tagging()
+    for c in plan.changes:
+        assert genres_of(c.path) == c.before
