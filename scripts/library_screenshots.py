@@ -57,22 +57,28 @@ def save_library_shots(w, out: Path, clips_dir: Path, tmp: str) -> list[Path]:
     from genre_gui.ui.event_loop import process_events
 
     music = make_library(Path(tmp), clips_dir)
-    finished = []
+    finished, got = [], []
     w.jobs.library_finished.connect(finished.append)
+    w.jobs.tracks_received.connect(lambda b: got.extend(b.tracks))
     saved = dialogs.choose_folder
     dialogs.choose_folder = lambda *a: str(music)
     try:
         w.library_job_action.trigger()
     finally:
         dialogs.choose_folder = saved
-    if not process_events(600, lambda: bool(finished), interval=0.01):
-        raise TimeoutError("screenshots: the library job did not finish")
     win = w.library_window
     win.resize(1300, 440)
     win.move(40, 40)
+    paths = []
+    if process_events(300, lambda: len(got) >= 5 or bool(finished), interval=0.01) and not finished:
+        process_events(1.5, interval=0.01)  # the ETA needs two reports
+        path = out / "library_job_running.png"
+        win.grab().save(str(path))
+        paths.append(path)
+    if not process_events(600, lambda: bool(finished), interval=0.01):
+        raise TimeoutError("screenshots: the library job did not finish")
     win.table.sortByColumn(5, Qt.SortOrder.AscendingOrder)
     process_events(0.8, interval=0.01)
-    paths = []
     path = out / "library_job.png"
     win.grab().save(str(path))
     paths.append(path)
