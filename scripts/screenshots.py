@@ -187,6 +187,12 @@ def main(argv: list[str]) -> int:
     for path in save_explanation_shots(w, run, out):
         print(f"screenshots: {path}")
     pipeline = w.state.pipeline
+    if clips:  # File > Classify a Music Library… on a temporary copy of some clips (the default model)
+        from library_screenshots import save_library_shots  # beside this script
+
+        w.models.load_default_model()  # synchronous
+        for path in save_library_shots(w, out, SHARED / "gtzan_clips", tmp.name):
+            print(f"screenshots: {path}")
     w.close()
     # the live panel's own shots (a file playing; the microphone fed by PulseAudio's sine source)
     if clips:

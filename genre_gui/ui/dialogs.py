@@ -29,8 +29,13 @@ one to hear it); softmax and one-vs-rest show the features that pushed the answe
 standardised value).</li>
 <li><b>Comparison</b>: accuracy and macro-F1 with the cross-validation spread; export a report; save
 the model you want to keep (<i>File &gt; Save Model</i>, Ctrl+S).</li>
+<li><b>Classify a music library</b> (<i>File &gt; Classify a Music Library…</i>, Ctrl+Shift+M): every
+song under a folder with the current model; sort, filter and search the answers, export CSV or JSON,
+write one playlist per genre, or write genre tags after a preview (<i>Undo Last Tagging</i> puts the old
+ones back).</li>
 </ol>
-<p>Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+S save model, Ctrl+L load model,
+<p>Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+Shift+M classify a music library,
+Ctrl+S save model, Ctrl+L load model,
 Ctrl+E export report, Ctrl+I why this genre, Ctrl+Q quit, F1 this help.</p>"""
 
 

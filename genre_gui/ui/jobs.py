@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Signal, Slot
 
 from ..workers.base import Worker, WorkerRegistry
 from ..workers.learning_curve import LearningCurveRequest, LearningCurveWorker
+from ..workers.library import LibraryRequest, LibraryWorker, default_state_path
 from ..workers.loading import DatasetLoadWorker, DatasetRequest, LoadedDataset
 from ..workers.prediction import PredictionWorker
 from ..workers.training import TrainingRequest, TrainingRun, TrainingWorker
@@ -54,6 +55,12 @@ class JobController(QObject):
     curves_failed = Signal(str)
     curves_cancelled = Signal()
 
+    library_started = Signal(object)  # LibraryRequest
+    library_progressed = Signal(object)  # Progress
+    tracks_received = Signal(object)  # TrackBatch: TrackResults since the last batch (<= 30 batches/s)
+    library_finished = Signal(object)  # LibraryRun (also after a cancel: run.cancelled)
+    library_failed = Signal(str)
+
     prediction_started = Signal(list)
     file_classified = Signal(object)  # FilePrediction
     prediction_finished = Signal(object)  # PredictionBatch
@@ -68,6 +75,7 @@ class JobController(QObject):
         self._training_worker: TrainingWorker | None = None
         self._prediction_worker: PredictionWorker | None = None
         self._curve_worker: LearningCurveWorker | None = None
+        self._library_worker: LibraryWorker | None = None
         self._partial_results: list = []
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -270,6 +278,64 @@ class JobController(QObject):
             self._curve_worker = None
             self.curves_cancelled.emit()
 
+    # -- music library -----------------------------------------------------------------------------
+    def classify_library(self, roots: list[str], pipeline: Any = None, n_jobs: int | None = None,
+                         state_path: str | None = "") -> LibraryRequest:
+        """Classify every audio file under ``roots`` with ``pipeline`` (default: the app's model), through
+        the feature cache; earlier answers are kept in a state next to the cache (``state_path`` ""),
+        none when ``None``. A job in progress is cancelled."""
+        self._retire(self._library_worker)
+        if n_jobs is None:
+            n_jobs = max(1, min(2, (os.cpu_count() or 1) - 1))
+        if state_path == "":
+            state_path = default_state_path(self.cache_path)
+        request = LibraryRequest(tuple(str(r) for r in roots), pipeline if pipeline is not None
+                                 else self.state.pipeline, self.cache_path or None, state_path, int(n_jobs))
+        w = LibraryWorker(request)
+        w.progressed.connect(self._on_library_progress)
+        w.tracks_received.connect(self._on_tracks)
+        w.finished.connect(self._on_library_finished)
+        w.failed.connect(self._on_library_failed)
+        w.cancelled.connect(lambda: None)  # a cancelled library run finishes with what it did
+        self._library_worker = w
+        self.registry.start(w, "library")
+        self.library_started.emit(request)
+        return request
+
+    def cancel_library(self) -> None:
+        self._retire(self._library_worker)
+
+    def pause_library(self, paused: bool) -> None:
+        w = self._library_worker
+        if w is not None:
+            w.pause() if paused else w.resume()
+
+    @property
+    def library_running(self) -> bool:
+        return self._library_worker is not None
+
+    @Slot(object)
+    def _on_library_progress(self, p) -> None:
+        if self._current("_library_worker"):
+            self.library_progressed.emit(p)
+
+    @Slot(object)
+    def _on_tracks(self, batch) -> None:
+        if self._current("_library_worker"):
+            self.tracks_received.emit(batch)
+
+    @Slot(object)
+    def _on_library_finished(self, run) -> None:
+        if self._current("_library_worker"):
+            self._library_worker = None
+            self.library_finished.emit(run)
+
+    @Slot(str)
+    def _on_library_failed(self, message: str) -> None:
+        if self._current("_library_worker"):
+            self._library_worker = None
+            self.library_failed.emit(message)
+
     # -- prediction --------------------------------------------------------------------------------
     def predict_files(self, paths: list[str], pipeline: Any) -> None:
         self._retire(self._prediction_worker)
@@ -302,4 +368,5 @@ class JobController(QObject):
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Cancel every job and join every thread (called when the window closes)."""
         self._dataset_worker = self._training_worker = self._prediction_worker = None
+        self._library_worker = None
         return self.registry.stop_all(timeout_ms)

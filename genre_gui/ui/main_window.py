@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QWid
 
 from .. import __version__
 from ..audio.playback import stop_playback
-from . import dialogs
+from . import dialogs, library_window
 from . import settings as keys
 from .datasets_controller import DatasetController, audio_extensions, can_open
 from .drops import FileDrops
@@ -155,9 +155,10 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("&Export Report…", self.export_report_dialog, "Ctrl+E")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        for a in (self.open_files_action, self.open_folder_action, self.demo_action, None,
-                  self.load_model_action, self.default_model_action, self.table_model_action,
-                  self.save_model_action, self.export_action, None, self.quit_action):
+        for a in (self.open_files_action, self.open_folder_action, library_window.action(self),
+                  self.demo_action, None, self.load_model_action, self.default_model_action,
+                  self.table_model_action, self.save_model_action, self.export_action, None,
+                  self.quit_action):
             file_menu.addSeparator() if a is None else file_menu.addAction(a)
 
         view_menu = mb.addMenu("&View")
@@ -172,8 +173,7 @@ class MainWindow(QMainWindow):
         self.help_action = self._action("genre_gui &Help", self.show_help, "F1")
         self.about_action = self._action("&About genre_gui", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        help_menu.addAction(self.help_action)
-        help_menu.addAction(self.about_action)
+        help_menu.addActions([self.help_action, self.about_action])
 
     def _build_status_bar(self) -> None:
         self.dataset_status = QLabel("No dataset")
