@@ -6,34 +6,55 @@ import os
 
 import numpy as np
 import pytest
-from distributed import LocalCluster
 
 from genre_gui.core.batch import ExtractionCancelled, extract_batch
 from genre_gui.core.cluster import ClusterError, connect
 
 # a cluster takes seconds to start: left out of the mutation runs (-m "not slow"), run by make test
 pytestmark = pytest.mark.slow
+#: this process's environment before any cluster started
+_ENV_BEFORE = dict(os.environ)
 
 
 @pytest.fixture(scope="module")
-def cluster():
-    # starting worker processes sets OMP_NUM_THREADS=1 (and BLAS ones) in *this* process's environment
-    # and leaves them: later tests would then replay scikit-learn's k-NN ties for one OpenMP thread while
-    # its runtime uses two. Put the environment back (a real cluster runs on other machines).
-    saved = dict(os.environ)
+def cluster(tmp_path_factory):
+    """A real scheduler and two workers: `dask scheduler` and `dask worker` processes on 127.0.0.1."""
+    import json
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(info)], cwd=folder, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=40) as c:
-            _restore(saved)
-            yield c.scheduler_address
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        for _ in range(2):
+            procs.append(subprocess.Popen(
+                [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
+                 "--no-dashboard", "--local-directory", str(folder)], cwd=folder, env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+
+        with Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
     finally:
-        _restore(saved)
-
-
-def _restore(saved: dict) -> None:
-    for key in set(os.environ) - set(saved):
-        del os.environ[key]
-    os.environ.update(saved)
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +97,10 @@ def test_cancel_stops_the_cluster_run(cluster, clips):
 
 
 def test_the_cluster_left_this_process_environment_alone(cluster):
-    assert "__DASK_PARENT_PID" not in os.environ
+    # worker processes started from this process (an in-process LocalCluster) set OMP_NUM_THREADS=1 here
+    # and broke the k-NN tie replay of later tests; separate `dask` processes leave it alone
+    for key in ("__DASK_PARENT_PID", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert os.environ.get(key) == _ENV_BEFORE.get(key), key
 
 
 def test_an_unreachable_scheduler_is_a_clear_error():
