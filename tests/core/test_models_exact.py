@@ -510,3 +510,24 @@ def test_linear_defaults(cls):
         "n_neighbors": 5, "weights": "uniform", "metric": "euclidean", "k_max": 25, "chunk_mb": 256.0,
         "n_jobs": 2,
     }
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+def test_blocks_on_several_threads_find_the_true_neighbours(monkeypatch, weights):
+    # the mutation run has one OpenMP thread (so one worker): here two workers, 200 blocks of 2 rows
+    from sklearn.neighbors import NearestNeighbors
+
+    from genre_gui.core.models import knn as knn_module
+
+    monkeypatch.setattr(knn_module, "openmp_threads", lambda: 2)
+    rng = np.random.default_rng(12)
+    X, Q = rng.normal(size=(600, 5)), rng.normal(size=(400, 5))
+    y = rng.integers(0, 3, 600)
+    model = KNeighborsClassifier(4, weights=weights, n_jobs=2, chunk_mb=0.03).fit(X, y)
+    dist, ind = model.kneighbors(Q)
+    ref_d, ref_i = NearestNeighbors(n_neighbors=4, algorithm="brute").fit(X).kneighbors(Q)
+    np.testing.assert_array_equal(ind, ref_i)
+    np.testing.assert_allclose(dist, ref_d, rtol=1e-10, atol=1e-12)
+    one = KNeighborsClassifier(4, weights=weights, n_jobs=1).fit(X, y)
+    np.testing.assert_array_equal(model.predict(Q), one.predict(Q))
+    np.testing.assert_allclose(model.predict_proba(Q), one.predict_proba(Q), rtol=1e-12, atol=0)
