@@ -23,7 +23,7 @@ from .live.live_dock import LiveDock
 from .models_controller import ModelsController
 from .panels.comparison_panel import ComparisonPanel
 from .panels.evaluation_panel import EvaluationPanel
-from .panels.library_panel import LibraryPanel
+from .panels.library_panel import LibraryPanel, default_feature_set
 from .panels.training_panel import TrainingPanel
 from .report import ReportController
 from .settings import AppSettings
@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self.drops = FileDrops(self, can_open, self.open_paths)  # folders, tables, models, IDX files, songs
 
         self.training_panel.apply_config(self.settings.json(keys.HYPERPARAMETERS))
-        self.library_panel.set_feature_set(self.settings.text(keys.FEATURE_SET, "gtzan57"))
+        self.library_panel.set_feature_set(self.settings.text(keys.FEATURE_SET, default_feature_set()))
         self.resize(1400, 900)
         self.settings.restore_window(self)
         if self.settings.problem:

@@ -37,6 +37,13 @@ def feature_sets() -> dict:
     return FEATURE_SETS
 
 
+def default_feature_set() -> str:
+    """The registry's default feature set (core.features.DEFAULT_FEATURE_SET), imported when asked."""
+    from ...core.features import DEFAULT_FEATURE_SET
+
+    return DEFAULT_FEATURE_SET
+
+
 def loaded_message(loaded) -> str:
     """What a finished dataset load says (here and in the status bar)."""
     ds = loaded.dataset
