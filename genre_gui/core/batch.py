@@ -21,7 +21,7 @@ import numpy as np
 
 from .audio_io import MAX_SECONDS, load_audio
 from .errors import GenreGuiError
-from .priority import lower_process_priority
+from .priority import init_background_worker
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ def _pool_starts() -> bool:
     """Whether a worker process can start here and answer a no-op."""
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context(),
-                                 initializer=lower_process_priority) as ex:
+                                 initializer=init_background_worker) as ex:
             return ex.submit(os.getpid).result(timeout=120) > 0
     except (BrokenProcessPool, RuntimeError, OSError, TimeoutError):
         return False
@@ -321,7 +321,7 @@ def _pool_round(paths, queue, name, segment_seconds, n_workers, finish, cancelle
     pending: dict[Future, int] = {}
     broken, n_results = False, 0
     with ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context(),
-                             initializer=lower_process_priority) as ex:
+                             initializer=init_background_worker) as ex:
         try:
             while (queue or pending) and not broken:
                 stop = cancelled()

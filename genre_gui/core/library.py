@@ -242,7 +242,7 @@ def _n_pieces(path: str, options: AnalysisOptions) -> int:
 
 
 #: the pool's initializer; a module attribute so a test can make a worker really die
-_worker_initializer = batch.lower_process_priority
+_worker_initializer = batch.init_background_worker
 
 
 def _imap(tasks: Sequence[tuple[int, tuple]], n_jobs: int, cancelled: CancelCallback

@@ -9,6 +9,7 @@ work nothing when the machine is otherwise idle.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 
@@ -56,3 +57,17 @@ def lower_process_priority(increment: int = BACKGROUND_NICENESS) -> bool:
     except (OSError, AttributeError):
         return False
     return True
+
+
+def init_background_worker() -> None:
+    """Initializer of every worker process: low priority, and Ctrl-C left to the parent.
+
+    A terminal's Ctrl-C reaches the whole process group. The parent already turns it into a clean
+    stop (cancel what is queued, let the files in flight finish, exit 130); a worker that also raised
+    KeyboardInterrupt printed its own traceback over that one-line message.
+    """
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except (ValueError, OSError):  # not the main thread of the process: nothing to undo
+        pass
+    lower_process_priority()

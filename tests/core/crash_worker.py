@@ -10,11 +10,11 @@ import os
 
 
 def install() -> None:
-    """Lower the priority as the real initializer does, then make extract_file die on crash_me files."""
+    """Run the real initializer, then make extract_file die on crash_me files."""
     from genre_gui.core import batch
-    from genre_gui.core.priority import lower_process_priority
+    from genre_gui.core.priority import init_background_worker
 
-    lower_process_priority()
+    init_background_worker()
     original = batch.extract_file
 
     def extract_or_die(path, *args, **kwargs):

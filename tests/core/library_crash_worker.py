@@ -12,9 +12,9 @@ import os
 
 def install() -> None:
     from genre_gui.core import library
-    from genre_gui.core.priority import lower_process_priority
+    from genre_gui.core.priority import init_background_worker
 
-    lower_process_priority()
+    init_background_worker()
     original = library._analyse
 
     def analyse_or_die(path, *args, **kwargs):

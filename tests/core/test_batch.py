@@ -222,7 +222,7 @@ def test_a_worker_that_really_dies_fails_only_its_file(clips, direct_mfcc, monke
 
     crash = tmp_path / "crash_me.flac"
     shutil.copy(clips[0], crash)
-    monkeypatch.setattr(batch, "lower_process_priority", crash_worker.install)
+    monkeypatch.setattr(batch, "init_background_worker", crash_worker.install)
     paths = [clips[0], clips[1], str(crash), clips[2], clips[3]]
     X, ok, failures = extract_batch(paths, "mfcc13", n_jobs=2)
     assert [p for p, _ in failures] == [str(crash)]

@@ -10,7 +10,11 @@ from concurrent.futures import ProcessPoolExecutor
 import pytest
 
 from genre_gui.core import batch
-from genre_gui.core.priority import lower_current_thread_priority, lower_process_priority
+from genre_gui.core.priority import (
+    init_background_worker,
+    lower_current_thread_priority,
+    lower_process_priority,
+)
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="niceness per thread: Linux")
 
@@ -59,4 +63,21 @@ def test_extraction_pool_uses_the_initializer(monkeypatch, gtzan_clip_paths):
     paths = [str(p) for p in gtzan_clip_paths[:batch._MIN_FILES_FOR_POOL]]
     X, ok, failed = batch.extract_batch(paths, "fft1000", n_jobs=2)
     assert X.shape == (len(paths), 1000) and not failed
-    assert used == [lower_process_priority]
+    assert used == [init_background_worker]
+
+
+def _sigint_handler() -> int:
+    import signal
+
+    return int(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+
+
+def test_worker_initializer_lowers_priority_and_leaves_ctrl_c_to_the_parent():
+    # a terminal's Ctrl-C reaches every worker; only the parent may answer it (one line, exit 130)
+    parent = os.getpriority(os.PRIO_PROCESS, 0)
+    with ProcessPoolExecutor(1, initializer=init_background_worker) as ex:
+        ignored = ex.submit(_sigint_handler).result(timeout=60)
+        child = ex.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60)
+    assert ignored == 1 and child == min(19, parent + 10)
+    with ProcessPoolExecutor(1) as ex:  # the check can fail: a plain worker does not ignore it
+        assert ex.submit(_sigint_handler).result(timeout=60) == 0
