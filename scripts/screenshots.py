@@ -55,9 +55,9 @@ def save_explanation_shots(w, run, out: Path) -> list[Path]:
         path = out / f"explanation_{name}.png"
         w.explanations.dialog.grab().save(str(path))
         written.append(path)
-    lib = w.library_panel
+    lib = w.home_panel
     if lib.predictions.rowCount():
-        w.raise_panel("library")
+        w.raise_panel("home")
         lib.predictions.selectRow(0)
         if w.explanations.dialog is not None:
             w.explanations.dialog.view.explanation = None
@@ -175,7 +175,7 @@ def main(argv: list[str]) -> int:
     w.docks["comparison"].grab().save(str(out / "comparison_learning_curve.png"))
     print(f"screenshots: {out / 'comparison_learning_curve.png'}")
     cp.tabs.setCurrentWidget(cp.multiples)
-    table = w.library_panel.predictions
+    table = w.home_panel.predictions
     if table.rowCount() > 4:  # the spoken sentence: "not music", with its timeline
         w.raise_panel("library")
         table.selectRow(table.rowCount() - 1)

@@ -9,7 +9,6 @@ says what happened (``message`` / ``error``) and which panel the user should see
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -64,8 +63,6 @@ class DatasetController(QObject):
         self.request: DatasetRequest | None = None  # the last dataset asked for (re-extracted on changes)
         self.initial_paths = list(initial_paths or [])
         self.live_panel = None
-        self.prediction_pipeline: Any = None  # the model that classified the Library's songs, and its name
-        self.prediction_label = ""
         self._startup_pending = False
         self._pending_training = False
         jobs.dataset_load_started.connect(self._on_started)
@@ -133,20 +130,20 @@ class DatasetController(QObject):
             self.load_dataset(req.kind, req.paths, segment_seconds=req.segment_seconds)
 
     def classify_files(self, paths: list[str]) -> None:
+        """Classify songs with the model for songs; the answers join the Home panel's list. Nothing plays:
+        a single song is only loaded into the Live panel, where Space (from any tab) plays it."""
         if len(paths) == 1 and self.live_panel is not None:
-            self.live_panel.play_file(paths[0])  # the live panel shows it; the Library shows the prediction
+            self.live_panel.play_file(paths[0], play=False)
         pipe = self.state.pipeline
         if pipe is None:
-            self.error.emit("No model", "Train a model or load a model file before classifying songs.")
+            self.error.emit("No model", "Pick a model for songs on Home (or Restore default) first.")
             return
         if not getattr(pipe, "feature_set", None):
             self.error.emit("Model cannot classify audio",
                             "The current model was trained on a dataset without audio features.")
             return
-        self.panel_wanted.emit("library")
-        # the model that classified these songs: "Why this genre?" explains their answers with it
-        self.prediction_pipeline, self.prediction_label = pipe, self.state.model_label
-        self.jobs.predict_files(paths, pipe)
+        self.panel_wanted.emit("home")
+        self.jobs.predict_files(paths, pipe, self.state.model_label)
 
     def play_clip(self, path: str) -> None:
         """Play a listed clip: decoded and started in a worker; the outcome goes to the status bar."""
@@ -164,9 +161,9 @@ class DatasetController(QObject):
         self.message.emit(f"Loading {os.path.basename(path)}…", 3000)
 
     def play_file(self, path: str) -> None:
-        """A song of the Library: in the live panel when there is one, else played as a clip."""
-        if self.live_panel is not None and self.live_panel.play_file(path):
-            self.panel_wanted.emit("live")
+        """Play a song now (double-click on an answer): in the live panel when there is one, else as a
+        clip; the tab the person is on stays in front."""
+        if self.live_panel is not None and self.live_panel.play_file(path, play=True):
             return
         self.play_clip(path)
 

@@ -92,18 +92,60 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
 MODEL_FILTER = "genre_gui model (*.npz)"
 
 
-def _last_dir(settings) -> str:
+def ask(parent: QWidget, title: str, text: str, on_yes, yes: str = "Yes", no: str = "No") -> QMessageBox:
+    """A Yes/No question that does not block the event loop; ``on_yes()`` runs when Yes is clicked."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(title)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setText(text)
+    yes_button = box.addButton(yes, QMessageBox.ButtonRole.YesRole)
+    box.addButton(no, QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(yes_button)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.buttonClicked.connect(lambda button: on_yes() if button is yes_button else None)
+    box.open()
+    return box
+
+
+def confirm(parent: QWidget, title: str, text: str, yes: str = "Yes") -> bool:
+    """A blocking Yes/No question (for the moments the app must wait: closing mid-run, overwriting)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(title)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setText(text)
+    yes_button = box.addButton(yes, QMessageBox.ButtonRole.YesRole)
+    box.setDefaultButton(box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    return box.clickedButton() is yes_button
+
+
+# -- file dialogs: each kind (songs, datasets, models, reports, folders) starts in the last folder used for
+# that kind, so saving a report does not send the next "Classify songs…" into the report folder ----------
+MODEL_FILTER = "genre_gui model (*.npz)"
+
+
+def _key(kind: str) -> str:
     from . import settings as keys
 
-    d = settings.text(keys.LAST_DIR, "")
-    return d if d and os.path.isdir(d) else str(Path.home())
+    return f"{keys.LAST_DIR}_{kind}"
 
 
-def _remember(settings, path: str) -> str:
+def _last_dir(settings, kind: str) -> str:
+    from . import settings as keys
+
+    for d in (settings.text(_key(kind), ""), settings.text(keys.LAST_DIR, "")):
+        if d and os.path.isdir(d):
+            return d
+    return str(Path.home())
+
+
+def _remember(settings, path: str, kind: str) -> str:
     from . import settings as keys
 
     if path:
-        settings.set_value(keys.LAST_DIR, os.path.dirname(path) if os.path.isfile(path) else path)
+        folder = os.path.dirname(path) if not os.path.isdir(path) else path
+        settings.set_value(_key(kind), folder)
+        settings.set_value(keys.LAST_DIR, folder)  # the fallback of a kind never used yet
     return path
 
 
@@ -111,27 +153,38 @@ def choose_files(parent: QWidget, settings, audio_extensions) -> list[str]:
     """Datasets, model files or songs to open ([] when cancelled)."""
     exts = " ".join(f"*{e}" for e in audio_extensions)
     paths, _ = QFileDialog.getOpenFileNames(
-        parent, "Open", _last_dir(settings),
+        parent, "Open", _last_dir(settings, "open"),
         f"Datasets and songs (*.csv *idx* *.npz {exts});;Feature table (*.csv);;MNIST IDX (*idx*);;"
         f"Audio ({exts});;Model (*.npz);;All files (*)")
     if paths:
-        _remember(settings, paths[0])
+        _remember(settings, paths[0], "open")
     return paths
 
 
-def choose_folder(parent: QWidget, settings, title: str) -> str:
-    return _remember(settings, QFileDialog.getExistingDirectory(parent, title, _last_dir(settings)))
+def choose_songs(parent: QWidget, settings, audio_extensions) -> list[str]:
+    """Songs to classify ([] when cancelled)."""
+    exts = " ".join(f"*{e}" for e in audio_extensions)
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Classify songs", _last_dir(settings, "songs"),
+                                            f"Audio ({exts});;All files (*)")
+    if paths:
+        _remember(settings, paths[0], "songs")
+    return paths
+
+
+def choose_folder(parent: QWidget, settings, title: str, kind: str = "folder") -> str:
+    return _remember(settings, QFileDialog.getExistingDirectory(parent, title, _last_dir(settings, kind)),
+                     kind)
 
 
 def choose_model_to_load(parent: QWidget, settings) -> str:
-    path, _ = QFileDialog.getOpenFileName(parent, "Load model", _last_dir(settings), MODEL_FILTER)
-    return _remember(settings, path)
+    path, _ = QFileDialog.getOpenFileName(parent, "Load model", _last_dir(settings, "model"), MODEL_FILTER)
+    return _remember(settings, path, "model")
 
 
 def choose_model_to_save(parent: QWidget, settings) -> str:
     """Where to save the model (``.npz`` added when missing; "" when cancelled)."""
-    start = os.path.join(_last_dir(settings), "model.npz")
+    start = os.path.join(_last_dir(settings, "model"), "model.npz")
     path, _ = QFileDialog.getSaveFileName(parent, "Save model", start, MODEL_FILTER)
     if path and not path.lower().endswith(".npz"):
         path += ".npz"
-    return _remember(settings, path)
+    return _remember(settings, path, "model")

@@ -12,12 +12,15 @@ from PySide6.QtWidgets import QWidget
 
 class FileDrops(QObject):
     """Installed on ``widget``: ``can_open(paths)`` decides at drag-enter, ``open_paths(paths)`` gets the
-    drop."""
+    drop; ``hover(accepted)`` (optional) hears the answer while a drag is over the widget (True / False)
+    and None when it leaves or drops, for visible feedback."""
 
     def __init__(self, widget: QWidget, can_open: Callable[[list[str]], bool],
-                 open_paths: Callable[[list[str]], None]) -> None:
+                 open_paths: Callable[[list[str]], None],
+                 hover: Callable[[bool | None], None] | None = None) -> None:
         super().__init__(widget)
         self._can_open, self._open_paths = can_open, open_paths
+        self._hover = hover or (lambda _accepted: None)
         self.accepted = False  # the answer of the drag in progress
         widget.setAcceptDrops(True)
         widget.installEventFilter(self)
@@ -32,10 +35,15 @@ class FileDrops(QObject):
         kind = event.type()
         if kind == QEvent.Type.DragEnter:
             self.accepted = self._can_open(self._paths(event))
+            self._hover(self.accepted)
+        if kind == QEvent.Type.DragLeave:
+            self._hover(None)
+            return False
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
             event.acceptProposedAction() if self.accepted else event.ignore()
             return True
         if kind == QEvent.Type.Drop:
+            self._hover(None)
             paths = self._paths(event)
             if not paths:
                 event.ignore()

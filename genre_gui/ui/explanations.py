@@ -35,14 +35,14 @@ class ExplanationController(QObject):
         self.closed = False
 
     def explain_song(self, pred: Any) -> None:
-        """Explain a Library answer with the model that gave it, from the song's own feature rows."""
-        pipe = self.datasets.prediction_pipeline
+        """Explain a song's answer with the model that gave it, from the song's own feature rows."""
+        pipe = getattr(pred, "pipeline", None)
         if pipe is None or getattr(pred, "features", None) is None:
             self.message.emit("No explanation: this answer did not keep its features", 6000)
             return
         from ..workers.explanation import ExplanationRequest
 
-        label = self.datasets.prediction_label or "the current model"
+        label = getattr(pred, "model_label", "") or "the current model"
         self.explain(ExplanationRequest(
             pipe, pred.features, os.path.basename(pred.path), answer=pred.answer or str(pred.genre),
             note=f"Explained with the model that classified it: {label}.", dataset=self.state.dataset))

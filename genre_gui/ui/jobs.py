@@ -74,6 +74,7 @@ class JobController(QObject):
         self._dataset_worker: DatasetLoadWorker | None = None
         self._training_worker: TrainingWorker | None = None
         self._prediction_worker: PredictionWorker | None = None
+        self._prediction_queue: list[tuple[list[str], Any, str]] = []
         self._curve_worker: LearningCurveWorker | None = None
         self._library_worker: LibraryWorker | None = None
         self._partial_results: list = []
@@ -92,6 +93,10 @@ class JobController(QObject):
     @property
     def training_running(self) -> bool:
         return self._training_worker is not None
+
+    @property
+    def prediction_running(self) -> bool:
+        return self._prediction_worker is not None
 
     @property
     def partial_results(self) -> list:
@@ -224,9 +229,9 @@ class JobController(QObject):
         if run.results:
             if not run.n_clips:
                 run.n_clips = len(run.results[-1].y_true)
+            # the run's models join the model list (ModelsController.add_run); the model for songs
+            # changes only when the user says so
             self.state.set_run(run)
-            best = run.best()
-            self.state.set_pipeline(best.pipeline, f"{best.model} (trained, {best.accuracy:.1%})")
         self.training_finished.emit(run)
 
     # -- learning curves ---------------------------------------------------------------------------
@@ -337,9 +342,13 @@ class JobController(QObject):
             self.library_failed.emit(message)
 
     # -- prediction --------------------------------------------------------------------------------
-    def predict_files(self, paths: list[str], pipeline: Any) -> None:
-        self._retire(self._prediction_worker)
-        w = PredictionWorker(paths, pipeline)
+    def predict_files(self, paths: list[str], pipeline: Any, model_label: str = "") -> None:
+        """Classify songs; songs dropped while others are still being classified wait their turn (the
+        answers accumulate in one list, so a second drop must not cancel the first)."""
+        if self._prediction_worker is not None:
+            self._prediction_queue.append((list(paths), pipeline, model_label))
+            return
+        w = PredictionWorker(paths, pipeline, model_label)
         w.file_classified.connect(self._on_file_classified)
         w.finished.connect(self._on_prediction_finished)
         w.failed.connect(self._on_prediction_failed)
@@ -357,16 +366,23 @@ class JobController(QObject):
         if self._current("_prediction_worker"):
             self._prediction_worker = None
             self.prediction_finished.emit(batch)
+            self._next_prediction()
 
     @Slot(str)
     def _on_prediction_failed(self, message: str) -> None:
         if self._current("_prediction_worker"):
             self._prediction_worker = None
             self.prediction_failed.emit(message)
+            self._next_prediction()
+
+    def _next_prediction(self) -> None:
+        if self._prediction_queue:
+            self.predict_files(*self._prediction_queue.pop(0))
 
     # -- shutdown ----------------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Cancel every job and join every thread (called when the window closes)."""
         self._dataset_worker = self._training_worker = self._prediction_worker = None
         self._library_worker = None
+        self._prediction_queue.clear()
         return self.registry.stop_all(timeout_ms)

@@ -1,6 +1,6 @@
 """The main window, a thin shell: AppState, JobController, the controllers (models_controller,
-datasets_controller, report), the panels (each subscribes itself: ``bind``), docks, menus, dialogs,
-messages, drops and settings."""
+datasets_controller, report), the panels (each subscribes itself: ``bind``), docks (Home first), menus
+(``menus.py``), dialogs, messages, drops, the one sound transport and settings."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import logging
 import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTabWidget, QWidget
 
 from .. import __version__
 from ..audio.playback import stop_playback
-from . import dialogs, library_window
+from . import dialogs, menus
 from . import settings as keys
 from .datasets_controller import DatasetController, audio_extensions, can_open
 from .drops import FileDrops
@@ -23,11 +23,13 @@ from .live.live_dock import LiveDock
 from .models_controller import ModelsController
 from .panels.comparison_panel import ComparisonPanel
 from .panels.evaluation_panel import EvaluationPanel
+from .panels.home_panel import HomePanel
 from .panels.library_panel import LibraryPanel, default_feature_set
 from .panels.training_panel import TrainingPanel
 from .report import ReportController
 from .settings import AppSettings
 from .state import AppState
+from .transport import Transport
 from .views.palette import setup_pyqtgraph
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self._error_shown_until = 0.0
         self._message_box = None
 
+        self.home_panel = HomePanel()
         self.library_panel = LibraryPanel()
         self.training_panel = TrainingPanel()
         self.evaluation_panel = EvaluationPanel()
@@ -68,18 +71,22 @@ class MainWindow(QMainWindow):
         self.live = LiveDock(self.jobs, self.state, self.settings.qsettings, self)  # its panel comes later
         self._live_placeholder = self.live.placeholder
         self.models = ModelsController(self.state, self)
+        self.home_panel.bind(self.jobs, self.state, self.models)
+        self._offer_box = None
         tp = self.training_panel
         self.datasets = DatasetController(
             self.state, self.jobs, self.models, self.settings, self.library_panel.current_feature_set,
             lambda: (tp.specs(), tp.protocol(), tp.config()), initial_paths, self)
         self.reports = ReportController(self.state, (self.comparison_panel, self.training_panel), self)
         self.explanations = ExplanationController(self.state, self.jobs, self.datasets, self)
+        self.transport = Transport(self.live, self.home_panel, self.raise_panel, self)
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self._build_menus()
         self._build_status_bar()
         self._connect()
-        self.drops = FileDrops(self, can_open, self.open_paths)  # folders, tables, models, IDX files, songs
+        # folders, tables, models, IDX files, songs; Home's drop zone lights up while a drag is over it
+        self.drops = FileDrops(self, can_open, self.open_paths, self.home_panel.drop_zone.set_hover)
 
         self.training_panel.apply_config(self.settings.json(keys.HYPERPARAMETERS))
         self.library_panel.set_feature_set(self.settings.text(keys.FEATURE_SET, default_feature_set()))
@@ -110,70 +117,26 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_docks(self) -> None:
+        # one row of tabs, Home first: a person opens the app to classify music; the plots get the whole
+        # width (maximising no longer feeds a side dock) and the window fits 1024 px
         self.setDockNestingEnabled(True)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        lib = self._add_dock("library", "Library", self.library_panel, left)
-        train = self._add_dock("training", "Training", self.training_panel, right)
-        ev = self._add_dock("evaluation", "Evaluation", self.evaluation_panel, right)
-        comp = self._add_dock("comparison", "Comparison", self.comparison_panel, right)
-        self.tabifyDockWidget(train, ev)
-        self.tabifyDockWidget(ev, comp)
-        live = self._add_dock("live", "Live", self._live_placeholder, right)
-        self.tabifyDockWidget(comp, live)
-        train.raise_()
-        self.resizeDocks([lib, train], [400, 1000], Qt.Orientation.Horizontal)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        docks = [self._add_dock(key, title, widget, right) for key, title, widget in (
+            ("home", "Home", self.home_panel), ("library", "Library", self.library_panel),
+            ("training", "Training", self.training_panel),
+            ("evaluation", "Evaluation", self.evaluation_panel),
+            ("comparison", "Comparison", self.comparison_panel), ("live", "Live", self._live_placeholder))]
+        for a, b in zip(docks, docks[1:], strict=False):
+            self.tabifyDockWidget(a, b)
+        docks[0].raise_()
         self._default_state = self.saveState(keys.STATE_VERSION)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        a = QAction(text, self)
-        if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-        if tip:
-            a.setStatusTip(tip)
-        a.triggered.connect(slot)
-        self.addAction(a)  # shortcuts work even when the menu bar is hidden
-        return a
+        return menus.action(self, text, slot, shortcut, tip)
 
     def _build_menus(self) -> None:
-        mb = self.menuBar()
-        file_menu = mb.addMenu("&File")
-        self.open_files_action = self._action("&Open Files…", self.open_files_dialog, "Ctrl+O",
-                                              "Open a feature CSV, MNIST IDX files, or songs to classify")
-        self.open_folder_action = self._action("Open &Folder…", self.open_folder_dialog, "Ctrl+Shift+O",
-                                               "Open a folder of songs laid out as <genre>/<files>")
-        self.demo_action = self._action("Load &Demo Dataset", self.datasets.load_demo, None,
-                                        "The bundled GTZAN table")
-        self.load_model_action = self._action("&Load Model…", self.load_model_dialog, "Ctrl+L")
-        self.default_model_action = self._action(
-            "Use &Default Model (musicnn)", self.models.load_default_model, "Ctrl+D",
-            "The bundled default: a pre-trained music network, 10 GTZAN genres, knows what is not music")
-        self.table_model_action = self._action(
-            "Use gtzan57 &Table Model", self.models.load_table_model, None,
-            "The bundled model of the GTZAN feature table (57 librosa statistics)")
-        self.save_model_action = self._action("&Save Model…", self.save_model_dialog, "Ctrl+S")
-        self.export_action = self._action("&Export Report…", self.export_report_dialog, "Ctrl+E")
-        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        for a in (self.open_files_action, self.open_folder_action, library_window.action(self),
-                  self.demo_action, None, self.load_model_action, self.default_model_action,
-                  self.table_model_action, self.save_model_action, self.export_action, None,
-                  self.quit_action):
-            file_menu.addSeparator() if a is None else file_menu.addAction(a)
-
-        view_menu = mb.addMenu("&View")
-        for dock in self.docks.values():
-            a = dock.toggleViewAction()
-            a.setText(dock.windowTitle())
-            view_menu.addAction(a)
-        view_menu.addSeparator()
-        view_menu.addAction(self._action("&Reset Layout", self.reset_layout))
-
-        help_menu = mb.addMenu("&Help")
-        self.help_action = self._action("genre_gui &Help", self.show_help, "F1")
-        self.about_action = self._action("&About genre_gui", self.show_about)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        help_menu.addActions([self.help_action, self.about_action])
+        menus.build_menus(self)
 
     def _build_status_bar(self) -> None:
         self.dataset_status = QLabel("No dataset")
@@ -189,10 +152,18 @@ class MainWindow(QMainWindow):
         lib.open_files_requested.connect(self.open_files_dialog)
         lib.demo_requested.connect(self.datasets.load_demo)
         lib.feature_set_changed.connect(self.datasets.feature_set_changed)
-        lib.file_activated.connect(self.datasets.play_file)
+        home, models = self.home_panel, self.models
+        home.classify_requested.connect(self.classify_songs_dialog)
+        home.listen_requested.connect(self.transport.listen)
+        home.library_requested.connect(lambda: self.library_job_action.trigger())
+        home.model_chosen.connect(models.use)
+        home.restore_default_requested.connect(models.restore_default)
+        home.file_activated.connect(self.datasets.play_file)
+        home.explain_requested.connect(self.explanations.explain_song)
+        self.jobs.training_finished.connect(models.add_run)
+        models.offer.connect(self._offer_model)
         tp.train_requested.connect(self.datasets.start_training)
         ev.play_requested.connect(self.datasets.play_clip)
-        lib.explain_requested.connect(self.explanations.explain_song)
         ev.explain_requested.connect(self.explanations.explain_clip)
         cp.keep_requested.connect(self.models.keep_model)
         cp.save_requested.connect(self.save_model_dialog)
@@ -202,6 +173,7 @@ class MainWindow(QMainWindow):
         for controller in (self.models, self.datasets, self.reports, self.explanations):
             controller.message.connect(self.show_message)
             controller.error.connect(self.show_error)
+        self.transport.message.connect(self.show_message)
         self.datasets.panel_wanted.connect(self.raise_panel)
         self.live.ready.connect(self._live_ready)
         self.live.unavailable.connect(lambda message: self.show_message(message, 8000))
@@ -257,16 +229,31 @@ class MainWindow(QMainWindow):
             dock.setVisible(True)
             dock.raise_()
 
+    def _offer_model(self, index: int, question: str) -> None:
+        """Training finished: ask (without blocking) whether its best model should classify songs."""
+        if self._offer_box is not None:
+            try:
+                self._offer_box.close()
+            except RuntimeError:  # already deleted by Qt
+                pass
+        self._offer_box = dialogs.ask(self, "Use the new model for songs?", question,
+                                      lambda: self.models.use(index), "Use it", "Keep the current model")
+
     def open_paths(self, paths: list[str], remember: bool = True) -> None:
         """Open datasets, model files or songs (drops, dialogs, the command line)."""
         self.datasets.open_paths(paths, remember)
 
     # -- dialogs -----------------------------------------------------------------------------------
+    def classify_songs_dialog(self) -> None:
+        paths = dialogs.choose_songs(self, self.settings, audio_extensions())
+        if paths:
+            self.datasets.classify_files(paths)
+
     def open_files_dialog(self) -> None:
         self.open_paths(dialogs.choose_files(self, self.settings, audio_extensions()))
 
     def open_folder_dialog(self) -> None:
-        path = dialogs.choose_folder(self, self.settings, "Open a folder of <genre>/<songs>")
+        path = dialogs.choose_folder(self, self.settings, "Open a folder of <genre>/<songs>", "dataset")
         if path:
             self.open_paths([path])
 
@@ -282,11 +269,23 @@ class MainWindow(QMainWindow):
 
     def export_report_dialog(self) -> None:
         title = "Export report into folder"
-        path = self.reports.require_run() and dialogs.choose_folder(self, self.settings, title)
+        path = self.reports.require_run() and dialogs.choose_folder(self, self.settings, title, "report")
         if path:
             self.reports.export(path)
 
+    def running_work(self) -> list[str]:
+        """The long jobs in progress, in words (closing would lose them)."""
+        j = self.jobs
+        return [what for what, on in (("a training run", j.training_running), ("a feature extraction",
+                j.dataset_running), ("a music-library job", j.library_running)) if on]
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        work = self.running_work()
+        if work and not dialogs.confirm(self, "Quit genre_gui?", f"{' and '.join(work).capitalize()} is "
+                                        "still running; quitting stops it and its results are lost.",
+                                        yes="Quit"):
+            event.ignore()
+            return
         self.explanations.closed = True
         self.settings.save_window(self)
         self.settings.set_json(keys.HYPERPARAMETERS, self.training_panel.config())

@@ -19,7 +19,7 @@ FEATURE_SET = "library/feature_set"
 HYPERPARAMETERS = "training/config"
 LAST_DIR = "files/last_dir"
 #: bump when the dock layout changes incompatibly, so an old saved state is not applied to new docks
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: one row of tabs with Home first (a saved version-1 layout is dropped)
 
 
 class AppSettings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
@@ -81,14 +83,20 @@ class CopyableTable(QTableWidget):
         QGuiApplication.clipboard().setText(text)
         return text
 
-    def set_rows(self, rows: list[list]) -> None:
-        """Fill the table; numbers become sortable numeric cells (floats shown with 3 decimals)."""
+    def set_rows(self, rows: list[list], tooltips: list[list[str]] | None = None) -> None:
+        """Fill the table; numbers become sortable numeric cells (floats shown with 3 decimals).
+
+        ``tooltips``: per row, a tooltip per cell ("" for none); set here, before the table sorts
+        itself, because afterwards row ``r`` is no longer the ``r``-th row given."""
         sorting = self.isSortingEnabled()
         self.setSortingEnabled(False)
         self.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
-                self.setItem(r, c, make_item(v))
+                item = make_item(v)
+                if tooltips is not None and c < len(tooltips[r]) and tooltips[r][c]:
+                    item.setToolTip(tooltips[r][c])
+                self.setItem(r, c, item)
         self.setSortingEnabled(sorting)
 
     def append_row(self, row: list) -> int:
@@ -170,3 +178,16 @@ class ProgressRow(QWidget):
         self.bar.setVisible(False)
         self.label.setText(message)
         self.setVisible(bool(message))
+
+
+def reason_of(path: str, message: str) -> str:
+    """The reason in a per-file error message, without the path it starts with.
+
+    Errors name their file first ("/music/a b/x.mp3: cannot be decoded (…)") so that a log line stands
+    alone; a table already shows the file name in its own column, and a long path before the reason cut
+    the reason off."""
+    for prefix in (path, os.path.basename(path)):
+        if prefix and message.startswith(prefix):
+            rest = message[len(prefix):].lstrip(" :—-")
+            return rest or message
+    return message

@@ -42,6 +42,8 @@ class FilePrediction:
     duration: float = 0.0
     confidence: float = 0.0  # the number in ``answer``: the genre's share of the genres, or P(not music)
     features: np.ndarray | None = field(default=None, repr=False)
+    model_label: str = ""  # the model that gave this answer: a list of answers never borrows a newer name
+    pipeline: Any = field(default=None, repr=False, compare=False)  # that model ("Why this genre?")
 
 
 def envelope(y: np.ndarray, points: int = ENVELOPE_POINTS) -> np.ndarray:
@@ -61,10 +63,11 @@ class PredictionWorker(Worker):
 
     file_classified = Signal(object)
 
-    def __init__(self, paths: list[str], pipeline: Any) -> None:
+    def __init__(self, paths: list[str], pipeline: Any, model_label: str = "") -> None:
         super().__init__()
         self.paths = list(paths)
         self.pipeline = pipeline
+        self.model_label = model_label
 
     def work(self) -> PredictionBatch:
         from ..core.errors import GenreGuiError
@@ -76,7 +79,8 @@ class PredictionWorker(Worker):
             try:
                 pred = self._classify(path)
             except (GenreGuiError, ValueError) as exc:
-                pred = FilePrediction(path, None, {}, str(exc))
+                pred = FilePrediction(path, None, {}, str(exc), model_label=self.model_label,
+                                      pipeline=self.pipeline)
             out.append(pred)
             self.file_classified.emit(pred)
         self.report_progress(len(self.paths), len(self.paths), "done", force=True)
@@ -97,4 +101,5 @@ class PredictionWorker(Worker):
             classes=tuple(str(c) for c in result.classes),
             timeline=result.segment_probabilities, starts=result.segment_starts,
             window_seconds=result.segment_seconds, envelope=envelope(y), duration=y.shape[0] / rate,
-            confidence=result.confidence, features=result.features)
+            confidence=result.confidence, features=result.features, model_label=self.model_label,
+            pipeline=self.pipeline)

@@ -24,6 +24,22 @@ def app_settings(settings_path):
     return AppSettings(QSettings(str(settings_path), QSettings.Format.IniFormat))
 
 
+@pytest.fixture(autouse=True)
+def questions(monkeypatch):
+    """Blocking questions (``dialogs.confirm``) are answered "yes" and recorded: a modal box would wait
+    forever under the offscreen platform, e.g. when a test's window closes while a job runs."""
+    from genre_gui.ui import dialogs
+
+    asked: list[tuple[str, str]] = []
+
+    def confirm(_parent, title, text, yes="Yes"):
+        asked.append((title, text))
+        return True
+
+    monkeypatch.setattr(dialogs, "confirm", confirm)
+    return asked
+
+
 @pytest.fixture
 def make_window(qtbot, app_settings, tmp_path):
     """Factory: ``make_window(load_defaults=True)``; windows are closed (workers joined) at teardown."""

@@ -88,7 +88,6 @@ def test_pipeline_and_dataset_changes_reach_the_panels(bound):
 
     state, _, panels = bound
     state.set_pipeline(object(), "toy (trained, 50.0%)")
-    assert panels["library"].model_label.text() == "Model: toy (trained, 50.0%)"
     assert panels["comparison"].current_model.text() == "Current model: toy (trained, 50.0%)"
     ds = load_feature_csv(DEMO_CSV)
     state.set_dataset(DatasetInfo(ds, "demo", "demo"))
@@ -123,7 +122,10 @@ def test_keep_model_selects_it_in_evaluation(make_window, qtbot, small_run):
     w.comparison_panel.keep_requested.emit(other)
     assert w.state.pipeline is small_run.results[other].pipeline
     assert w.evaluation_panel.current_result() is small_run.results[other]
-    assert w.model_status.text().startswith(f"Model: {small_run.results[other].model} (trained")
+    from genre_gui.ui.views.palette import model_label
+
+    r = small_run.results[other]
+    assert w.model_status.text() == f"Model: {model_label(r.model)} on {small_run.dataset_name} ({r.accuracy:.1%})"
 
 
 def test_live_panel_classifies_with_the_apps_model_and_loads_no_default_of_its_own(

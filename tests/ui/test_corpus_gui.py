@@ -88,7 +88,7 @@ def test_bad_audio_files_are_listed_with_reasons(ready, qtbot, corpus):
         w.open_paths(paths, remember=False)
     preds = blocker.args[0].predictions
     assert [p.path for p in preds] == paths
-    table = w.library_panel.predictions
+    table = w.home_panel.predictions
     assert table.rowCount() == len(paths)
     rows = {table.item(r, 0).toolTip(): [table.item(r, c).text() for c in range(3)]
             for r in range(table.rowCount())}
@@ -115,7 +115,13 @@ def test_one_bad_audio_file_alone(ready, qtbot, corpus):
         w.open_paths([path], remember=False)
     (pred,) = blocker.args[0].predictions
     assert pred.error and path in pred.error
-    assert w.library_panel.predictions.item(0, 1).text().startswith("—")
+    # the reason, readable: after "not classified:", without the path it starts with (that is the
+    # file column's tooltip); the whole message in the answer's tooltip
+    answer = w.home_panel.predictions.item(0, 1)
+    assert answer.text().startswith("not classified: ") and path not in answer.text()
+    assert answer.toolTip() == pred.error
+    assert w.home_panel.predictions.item(0, 0).text() == os.path.basename(path)
+    assert w.home_panel.predictions.item(0, 0).toolTip() == path
     assert_responsive(w, qtbot)
 
 

@@ -56,7 +56,7 @@ def test_why_a_song_got_its_genre_with_the_table_model(window, qtbot, gtzan_clip
     w.table_model_action.trigger()  # softmax on the 57 GTZAN-table features: named features
     song = next(p for p in gtzan_clip_paths if p.name == "metal.00003.flac")
     (pred,) = _classify(w, qtbot, [song])
-    lib = w.library_panel
+    lib = w.home_panel
     assert pred.features.shape == (1, 57) and lib.why_button.isEnabled()
     lib.why_button.click()
     view = _dialog(w, qtbot)
@@ -94,10 +94,10 @@ def test_why_a_song_with_a_kept_knn_lists_named_neighbours(window, qtbot, gtzan_
     assert w.state.pipeline is run.results[0].pipeline
     song = next(p for p in gtzan_clip_paths if p.name == "classical.00001.flac")
     (pred,) = _classify(w, qtbot, [song])
-    w.library_panel.predictions.selectRow(0)
-    w.library_panel.predictions.setFocus()
-    w.library_panel.why_action.trigger()  # the context-menu action (shortcut Ctrl+I)
-    assert w.library_panel.why_action.shortcut().toString() == "Ctrl+I"
+    w.home_panel.predictions.selectRow(0)
+    w.home_panel.predictions.setFocus()
+    w.home_panel.why_action.trigger()  # the context-menu action (shortcut Ctrl+I)
+    assert w.home_panel.why_action.shortcut().toString() == "Ctrl+I"
     view = _dialog(w, qtbot)
     e = view.explanation
     assert e.kind == "knn" and e.sources_known and e.excluded_clip is None

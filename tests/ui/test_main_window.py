@@ -11,11 +11,11 @@ from genre_gui.ui.settings import AppSettings
 
 
 def test_panels_menus_and_shortcuts(window):
-    assert {"library", "training", "evaluation", "comparison"} <= set(window.docks)
+    assert list(window.docks) == ["home", "library", "training", "evaluation", "comparison", "live"]
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
-    assert titles[:3] == ["File", "View", "Help"]
+    assert titles[:4] == ["File", "Playback", "View", "Help"]
     shortcuts = {a.shortcut().toString() for a in window.actions()}
-    for key in ("Ctrl+O", "Ctrl+S", "Ctrl+Q", "F1"):
+    for key in ("Ctrl+O", "Ctrl+Shift+C", "Ctrl+S", "Ctrl+Q", "F1", "Space", "Ctrl+.", "Ctrl+D"):
         assert QKeySequence(key).toString() in shortcuts, key
     assert window.statusBar() is not None
 

@@ -32,9 +32,17 @@ def test_open_mnist_idx_and_train_softmax(window, qtbot, mnist_dir):
     run = got.args[0]
     assert run.results[0].accuracy > 0.8
     assert run.n_clips == 2000  # 20 % hold-out
-    # the MNIST model is now the current one; it cannot classify songs: a message, no worker started
-    assert window.state.pipeline is run.results[0].pipeline
-    window.datasets.classify_files(["/nonexistent/song.wav"])
+    # the MNIST model joins the model list but never replaces the model for songs: no question asked,
+    # Home lists it greyed out, and choosing it anyway says why it cannot be used
+    songs_model = window.state.pipeline
+    assert songs_model is not run.results[0].pipeline and songs_model.feature_set == "musicnn"
+    assert window._offer_box is None
+    (mnist,) = [i for i, e in enumerate(window.models.entries) if e.pipeline is run.results[0].pipeline]
+    combo = window.home_panel.model_combo
+    row = combo.findData(mnist)
+    assert not combo.model().item(row).isEnabled() and "cannot classify songs" in combo.itemText(row)
+    assert window.models.use(mnist) is False
+    assert window.state.pipeline is songs_model
     assert window.last_error and "audio" in window.last_error
 
 
@@ -61,4 +69,4 @@ def test_unreadable_song_is_listed_not_fatal(window, qtbot, tmp_path, gtzan_clip
     assert preds[str(bad)].error and "broken.wav" in preds[str(bad)].error
     good = preds[str(gtzan_clip_paths[5])]
     assert good.error is None and abs(sum(good.probabilities.values()) - 1) < 1e-6
-    assert window.library_panel.predictions.rowCount() == 2
+    assert window.home_panel.predictions.rowCount() == 2

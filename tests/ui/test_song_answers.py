@@ -35,7 +35,7 @@ def test_songs_and_speech_get_answers_tags_and_a_timeline(window, qtbot, gtzan_c
     song = next(p for p in gtzan_clip_paths if p.name == "reggae.00002.flac")
     preds = _classify(w, qtbot, [song, speech_wav])
     reggae, speech = preds
-    table = w.library_panel.predictions
+    table = w.home_panel.predictions
     assert [table.item(r, 1).text() for r in range(2)] == [reggae.answer, speech.answer]
     # the confidence column states the answer's own number ("reggae 65 %" -> "65 %")
     for r, pred in enumerate(preds):
@@ -43,7 +43,7 @@ def test_songs_and_speech_get_answers_tags_and_a_timeline(window, qtbot, gtzan_c
     assert reggae.genre == "reggae" and reggae.answer.startswith("reggae ") and not reggae.not_music
     assert speech.not_music and speech.genre == NOT_MUSIC and speech.answer.startswith("not music (")
     # the first row is selected: its tags and its timeline under the waveform
-    lib = w.library_panel
+    lib = w.home_panel
     assert lib.sounds_like.text().startswith("Sounds like: ") and len(reggae.tags) == 5
     assert lib.sounds_like.text() == "Sounds like: " + ", ".join(reggae.tags)
     assert lib.timeline.isVisible()

@@ -75,7 +75,7 @@ class EvaluationPanel(QWidget):
         self.clips.enable_sorting()
         self.clips.cellDoubleClicked.connect(self._clip_activated)
         self.clips.itemSelectionChanged.connect(self._update_why)
-        from .library_panel import EXPLAIN_SHORTCUT
+        from .home_panel import EXPLAIN_SHORTCUT
 
         self.why_button = QPushButton("Why this genre?")
         self.why_button.setToolTip("Why the model kept from this run gives the selected clip its genre "

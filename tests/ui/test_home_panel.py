@@ -1,0 +1,175 @@
+"""Issue 14, a person's first minutes: the app opens on Home (drop zone with hover feedback, Classify
+songs, Listen); training never replaces the model for songs without asking and "Restore default" brings
+the bundled one back; answers accumulate, each naming its model; closing mid-run asks; the window fits
+1024 x 700."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+from ui_helpers import configure_quick_run
+
+from genre_gui.ui.panels.home_panel import DROP_TEXT
+
+
+def _drag_enter(w, paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(w, event)
+
+
+def test_the_app_opens_on_home_with_a_drop_zone_that_answers_a_drag(window, qtbot, tmp_path):
+    w = window
+    assert w.docks["home"].isVisible() and not w.docks["home"].visibleRegion().isEmpty()
+    assert w.docks["training"].visibleRegion().isEmpty()  # Training is one click away, not in front
+    home = w.home_panel
+    assert home.drop_zone.label.text() == DROP_TEXT and home.drop_zone.hovered is None
+    for button, text in ((home.classify_button, "Classify songs…"), (home.listen_button, "Listen (microphone)")):
+        assert button.isVisible() and button.text() == text
+    assert not home.bars.isVisible()  # no empty plot before there is an answer
+    song = tmp_path / "song.flac"
+    sf.write(song, np.zeros(2205), 22050)
+    _drag_enter(w, [song])
+    assert home.drop_zone.hovered is True and home.drop_zone.label.text() == "Release to open"
+    QApplication.sendEvent(w, QDragLeaveEvent())
+    assert home.drop_zone.hovered is None and home.drop_zone.label.text() == DROP_TEXT
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    _drag_enter(w, [notes])
+    assert home.drop_zone.hovered is False and "Not something" in home.drop_zone.label.text()
+
+
+def _train(w, qtbot):
+    configure_quick_run(w, models=("softmax", "knn"), protocol="holdout", softmax_epochs=20)
+    with qtbot.waitSignal(w.jobs.training_finished, timeout=120000) as blocker:
+        w.training_panel.train_button.click()
+    return blocker.args[0]
+
+
+def _answer_offer(w, qtbot, yes: bool) -> None:
+    qtbot.waitUntil(lambda: w._offer_box is not None and w._offer_box.isVisible(), timeout=5000)
+    box = w._offer_box
+    wanted = QMessageBox.ButtonRole.YesRole if yes else QMessageBox.ButtonRole.NoRole
+    (button,) = [b for b in box.buttons() if box.buttonRole(b) == wanted]
+    button.click()
+
+
+def test_training_offers_its_model_and_never_replaces_the_one_for_songs(window, qtbot):
+    w = window
+    default = w.state.pipeline
+    assert default.feature_set == "musicnn" and w.models.entries[w.models.current].source == "bundled"
+    run = _train(w, qtbot)
+    assert w.state.pipeline is default  # still the default: training only offered the new model
+    trained = [e for e in w.models.entries if e.source == "trained"]
+    assert [e.pipeline for e in trained] == [r.pipeline for r in run.results]
+    (offered,) = [e for e in trained if e.result is run.best()]
+    assert w._offer_box.text().startswith(f"Use {offered.label} for songs and the microphone?")
+    assert f"Now: {w.state.pipeline_label}." in w._offer_box.text()
+    _answer_offer(w, qtbot, yes=False)
+    assert w.state.pipeline is default
+    # asked again (a second run), and this time the answer is yes
+    run = _train(w, qtbot)
+    _answer_offer(w, qtbot, yes=True)
+    assert w.state.pipeline is run.best().pipeline
+    combo = w.home_panel.model_combo
+    assert combo.currentData() == w.models.current and w.models.entries[w.models.current].result is run.best()
+    assert w.model_status.text() == f"Model: {w.state.pipeline_label}"
+    # Restore default: the very object loaded at start, picked again (not reloaded)
+    w.home_panel.restore_button.click()
+    assert w.state.pipeline is default
+    # and any kept model can be picked back from the list
+    first = next(i for i, e in enumerate(w.models.entries) if e.source == "trained")
+    combo.activated.emit(combo.findData(first))
+    assert w.state.pipeline is w.models.entries[first].pipeline
+
+
+def test_a_model_without_audio_features_is_listed_but_never_used_for_songs(window):
+    from genre_gui.ui.models_controller import ModelEntry
+
+    w = window
+    before = w.state.pipeline
+
+    class DigitsModel:  # what an MNIST pipeline looks like to the list: no feature set to extract
+        feature_set = None
+
+    index = w.models._add(ModelEntry("softmax on MNIST (92 %)", DigitsModel(), "trained"))
+    row = w.home_panel.model_combo.findData(index)
+    assert row >= 0 and not w.home_panel.model_combo.model().item(row).isEnabled()
+    assert w.models.use(index) is False
+    assert w.state.pipeline is before and "audio" in w.last_error
+
+
+@pytest.mark.shared_data
+def test_answers_accumulate_and_each_names_its_model(window, qtbot, gtzan_clip_paths):
+    w = window
+    songs = [p for p in gtzan_clip_paths if p.name in ("metal.00003.flac", "blues.00001.flac")]
+    with qtbot.waitSignal(w.jobs.prediction_finished, timeout=120000):
+        w.open_paths([str(songs[0])])  # a drop: answered on Home, nothing plays
+    default_label = w.state.pipeline_label
+    w.table_model_action.trigger()
+    with qtbot.waitSignal(w.jobs.prediction_finished, timeout=120000):
+        w.open_paths([str(songs[1])])
+    table = w.home_panel.predictions
+    assert table.rowCount() == 2  # the second drop did not wipe the first answer
+    assert [table.item(r, 0).text() for r in range(2)] == [songs[0].name, songs[1].name]
+    assert table.item(0, 3).text() == default_label  # the answer keeps the name of the model that gave it
+    assert table.item(1, 3).text() == w.state.pipeline_label != default_label
+    assert w.home_panel.answers_box.title() == "Answers (2)"
+    # the newest answer is selected and shown big, with its model
+    assert table.currentRow() == 1
+    assert w.home_panel.answer.text() == table.item(1, 1).text()
+    assert w.state.pipeline_label in w.home_panel.answer_detail.text()
+    assert w.docks["home"].isVisible() and not w.docks["home"].visibleRegion().isEmpty()
+    w.home_panel.clear_button.click()
+    assert table.rowCount() == 0 and w.home_panel.answer.text() == ""
+
+
+def test_closing_mid_run_asks_and_no_keeps_the_window(window, qtbot, monkeypatch, questions):
+    from genre_gui.ui import dialogs
+
+    w = window
+    configure_quick_run(w, models=("softmax",), protocol="kfold", folds=3)
+    tp = w.training_panel
+    tp.box("softmax").field("solver").setCurrentText("gd")
+    tp.box("softmax").field("max_iter").setValue(1_000_000)
+    tp.train_button.click()
+    qtbot.waitUntil(lambda: w.jobs.training_running, timeout=30000)
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, text, yes="Yes": questions.append((title, text))
+                        or False)
+    assert w.close() is False and w.isVisible() and w.jobs.training_running
+    assert questions and "training run" in questions[-1][1]
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: True)
+    assert w.close() is True
+
+
+def test_closing_with_nothing_running_asks_nothing(window, questions):
+    assert window.running_work() == []
+    assert window.close() is True and questions == []
+
+
+def test_the_window_fits_1024_by_700(window, qtbot):
+    w = window
+    hint = w.minimumSizeHint()
+    assert hint.width() <= 1024 and hint.height() <= 700, hint
+    w.resize(1024, 700)
+    qtbot.waitUntil(lambda: w.width() == 1024, timeout=5000)
+    for key in ("home", "library", "training", "evaluation", "comparison"):
+        w.raise_panel(key)
+        QApplication.processEvents()
+        panel = w.docks[key].widget()
+        # nothing is cut off: the panel got at least the room its layout needs
+        assert panel.width() >= panel.minimumSizeHint().width(), key
+        assert panel.height() >= panel.minimumSizeHint().height(), key
+    assert w.width() == 1024  # and the window did not grow by itself
+    w.raise_panel("home")
+    QApplication.processEvents()
+    home = w.home_panel
+    zone = home.drop_zone.geometry()
+    assert zone.width() > 0.8 * home.width()  # the drop zone spans the panel
+    assert home.mapTo(w, QPointF(zone.topLeft()).toPoint()).y() < 300  # at the top, where eyes start
