@@ -14,29 +14,35 @@ from .. import __version__
 
 HELP_TEXT = """<h3>genre_gui quick help</h3>
 <ol>
-<li><b>Library</b>: the GTZAN feature table is loaded at start. Drop a folder laid out as
-<code>&lt;genre&gt;/&lt;files&gt;</code> (or use <i>File &gt; Open Folder</i>) to extract features from your
-own music; pick the feature set first. Unreadable files are listed with the reason, the rest is used.
-Drop single songs to classify them with the current model.</li>
+<li><b>Home</b>: drop songs on the window (or <i>Classify songs…</i>, Ctrl+Shift+C) to see their genre
+with the model chosen on Home; every answer stays in the list with the model that gave it. Nothing
+plays until you press Space (play/pause, from any tab); Ctrl+. stops every sound. <i>Listen</i> classifies
+the microphone. Trained models join the list; training never replaces the model for songs without
+asking, and <i>Restore default</i> (Ctrl+D) brings the bundled one back.</li>
+<li><b>Library</b>: the dataset to train on. The GTZAN feature table is loaded at start. Drop a folder
+laid out as <code>&lt;genre&gt;/&lt;files&gt;</code> (or <i>File &gt; Open Folder</i>, Ctrl+Shift+O) to
+extract features from your own music; pick the feature set first. Unreadable files are listed with the
+reason, the rest is used.</li>
 <li><b>Training</b>: tick the models, adjust hyperparameters and the protocol (hold-out or k-fold,
 grouped by clip; <i>blocked</i> folds keep neighbouring GTZAN clip numbers, often the same artist,
 together), then <i>Train</i>. Loss curves update live; <i>Cancel</i> keeps finished models.</li>
 <li><b>Evaluation</b>: confusion matrix per model; click a cell to list its clips, double-click a clip
 to hear it. The per-class table sorts by column and copies with Ctrl+C.</li>
-<li><b>Why this genre?</b> (Ctrl+I, or the button above a song's answer in the Library or above a
-cell's clips in Evaluation): k-NN lists the nearest training clips with their distances (double-click
-one to hear it); softmax and one-vs-rest show the features that pushed the answer (weight &times;
-standardised value).</li>
-<li><b>Comparison</b>: accuracy and macro-F1 with the cross-validation spread; export a report; save
-the model you want to keep (<i>File &gt; Save Model</i>, Ctrl+S).</li>
+<li><b>Why this genre?</b> (Ctrl+I, or the button above the answers on Home or above a cell's clips in
+Evaluation): k-NN lists the nearest training clips with their distances (double-click one to hear it);
+softmax and one-vs-rest show the features that pushed the answer (weight &times; standardised
+value).</li>
+<li><b>Comparison</b>: accuracy and macro-F1 with the cross-validation spread, which model is better
+(paired tests), a learning curve (Ctrl+Shift+L); export a report (Ctrl+E).</li>
 <li><b>Classify a music library</b> (<i>File &gt; Classify a Music Library…</i>, Ctrl+Shift+M): every
 song under a folder with the current model; sort, filter and search the answers, export CSV or JSON,
 write one playlist per genre, or write genre tags after a preview (<i>Undo Last Tagging</i> puts the old
 ones back).</li>
 </ol>
-<p>Shortcuts: Ctrl+O open files, Ctrl+Shift+O open folder, Ctrl+Shift+M classify a music library,
-Ctrl+S save model, Ctrl+L load model,
-Ctrl+E export report, Ctrl+I why this genre, Ctrl+Q quit, F1 this help.</p>"""
+<p>Shortcuts: Ctrl+Shift+C classify songs, Ctrl+O open files, Ctrl+Shift+O open a folder to train on,
+Ctrl+Shift+M classify a music library, Space play/pause, Ctrl+. stop, Ctrl+Shift+R listen,
+Ctrl+L load model, Ctrl+D restore the default model, Ctrl+S save model, Ctrl+E export report,
+Ctrl+I why this genre, Ctrl+Q quit, F1 this help.</p>"""
 
 
 def about_text() -> str:

@@ -167,9 +167,47 @@ def test_the_window_fits_1024_by_700(window, qtbot):
         assert panel.width() >= panel.minimumSizeHint().width(), key
         assert panel.height() >= panel.minimumSizeHint().height(), key
     assert w.width() == 1024  # and the window did not grow by itself
+    # not even when a long list of failures appears in the Library (it used to widen the window)
+    w.raise_panel("library")
+    w.library_panel.show_failures([(f"/music/a very long folder name/{i:03d} track.mp3",
+                                     "cannot be decoded: " + "invalid data found " * 8) for i in range(40)])
+    QApplication.processEvents()
+    assert w.library_panel.failures_box.isVisible()
+    assert (w.width(), w.height()) == (1024, 700)
     w.raise_panel("home")
     QApplication.processEvents()
     home = w.home_panel
     zone = home.drop_zone.geometry()
     assert zone.width() > 0.8 * home.width()  # the drop zone spans the panel
     assert home.mapTo(w, QPointF(zone.topLeft()).toPoint()).y() < 300  # at the top, where eyes start
+
+
+def test_the_readme_shortcuts_are_the_menus_shortcuts(window):
+    """Every row of the README's shortcut table is an action with that shortcut, and every menu action
+    with a shortcut is in the table (they used to disagree: Ctrl+O was documented as "open a folder")."""
+    import re
+    from pathlib import Path
+
+    from PySide6.QtGui import QKeySequence
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Keyboard shortcuts", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| ([^|]+?) \| ([^|(]+?)(?: \(|[:|])", section, flags=re.M)[1:]  # skip the header
+    documented = {QKeySequence(keys).toString(): name.strip().rstrip(":") for keys, name in rows}
+    assert len(documented) >= 14
+    actions = {}
+    for action in window.findChildren(type(window.quit_action)):
+        if not action.shortcut().isEmpty():
+            actions[action.shortcut().toString()] = action.text().replace("&", "")
+    from PySide6.QtGui import QShortcut
+
+    # a panel's own QShortcut (the learning curve's) has keys but no text to compare
+    shortcuts = {s.key().toString() for s in window.findChildren(QShortcut)}
+    for keys, name in documented.items():
+        assert keys in actions or keys in shortcuts, f"README documents {keys} ({name}), nothing has it"
+        if keys in actions:
+            assert actions[keys].rstrip("…").lower().startswith(name.rstrip("…").lower()[:10]), (keys, name)
+    for action in window.menuBar().actions():
+        for item in action.menu().actions():
+            if not item.shortcut().isEmpty():
+                assert item.shortcut().toString() in documented, item.text()
