@@ -125,7 +125,8 @@ def test_keep_model_selects_it_in_evaluation(make_window, qtbot, small_run):
     from genre_gui.ui.views.palette import model_label
 
     r = small_run.results[other]
-    assert w.model_status.text() == f"Model: {model_label(r.model)} on {small_run.dataset_name} ({r.accuracy:.1%})"
+    label = f"{model_label(r.model)} on {small_run.dataset_name} ({r.accuracy:.1%})"
+    assert w.model_status.text() == f"Model: {label}"
 
 
 def test_live_panel_classifies_with_the_apps_model_and_loads_no_default_of_its_own(

@@ -30,7 +30,8 @@ def test_the_app_opens_on_home_with_a_drop_zone_that_answers_a_drag(window, qtbo
     assert w.docks["training"].visibleRegion().isEmpty()  # Training is one click away, not in front
     home = w.home_panel
     assert home.drop_zone.label.text() == DROP_TEXT and home.drop_zone.hovered is None
-    for button, text in ((home.classify_button, "Classify songs…"), (home.listen_button, "Listen (microphone)")):
+    for button, text in ((home.classify_button, "Classify songs…"),
+                         (home.listen_button, "Listen (microphone)")):
         assert button.isVisible() and button.text() == text
     assert not home.bars.isVisible()  # no empty plot before there is an answer
     song = tmp_path / "song.flac"
