@@ -91,8 +91,10 @@ class DropZone(QFrame):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.hint.setWordWrap(True)
         lay = QVBoxLayout(self)
+        lay.addStretch(1)
         lay.addWidget(self.label)
         lay.addWidget(self.hint)
+        lay.addStretch(1)
         self.hovered: bool | None = None
         self.set_hover(None)
 
@@ -217,9 +219,15 @@ class HomePanel(QWidget):
         lower.addWidget(details)
         lower.setStretchFactor(0, 1)
         lower.setStretchFactor(1, 1)
+        lower.setVisible(False)  # until the first answer the drop zone has the room: nothing empty on show
+        self.lower = lower
         lay = QVBoxLayout(self)
         lay.addWidget(top)
         lay.addWidget(lower, 1)
+        self._stretch = QWidget()  # takes the height the hidden answers leave, under the drop zone
+        lay.addWidget(self._stretch, 1)
+        self._layout = lay
+        self._set_answers_shown(False)
 
     def bind(self, jobs: JobController, state: AppState, models: ModelsController) -> None:
         """Follow the models list, the current model and the songs' answers."""
@@ -254,6 +262,19 @@ class HomePanel(QWidget):
             self.model_chosen.emit(index)
 
     # -- answers -----------------------------------------------------------------------------------
+    def _set_answers_shown(self, shown: bool) -> None:
+        """With answers: the list and the details below a compact drop zone; without: a tall drop zone."""
+        if shown == self.lower.isVisible() and self._stretch.isVisible() != shown:
+            return
+        self.lower.setVisible(shown)
+        self.answer.setVisible(shown)
+        self._stretch.setVisible(not shown)
+        self.drop_zone.setMinimumHeight(0 if shown else 220)
+        if shown:
+            # details (bars, tags, timeline) get a little more than half: they are what the eye reads
+            total = max(self.lower.width(), 2)
+            self.lower.setSizes([int(0.45 * total), total - int(0.45 * total)])
+
     def clear_predictions(self) -> None:
         self._predictions = []
         self.predictions.setRowCount(0)
@@ -263,6 +284,7 @@ class HomePanel(QWidget):
         self.answer.setText("")
         self.answer_detail.setText("No song classified yet: drop one above or use Classify songs…")
         self._show_selected_prediction()
+        self._set_answers_shown(False)
 
     def add_prediction(self, pred, model: str = "") -> None:
         """Append one song's answer (``model``: the name of the model that gave it)."""
@@ -288,6 +310,7 @@ class HomePanel(QWidget):
         self.predictions.setSortingEnabled(sorting)
         self.answers_box.setTitle(f"Answers ({len(self._predictions)})")
         self.clear_button.setEnabled(True)
+        self._set_answers_shown(True)
         self.predictions.selectRow(r)  # the newest answer is the one the person is waiting for
         self.predictions.scrollToItem(self.predictions.item(r, 0))
         self._show_selected_prediction()
