@@ -212,3 +212,31 @@ def test_the_readme_shortcuts_are_the_menus_shortcuts(window):
         for item in action.menu().actions():
             if not item.shortcut().isEmpty():
                 assert item.shortcut().toString() in documented, item.text()
+
+
+def test_file_dialogs_remember_their_folder_per_kind(app_settings, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QFileDialog
+
+    from genre_gui.ui import dialogs
+
+    songs, models = tmp_path / "music", tmp_path / "models"
+    songs.mkdir()
+    models.mkdir()
+    started = []
+
+    def fake_open(_parent, _title, start, _filter):
+        started.append(start)
+        return ([str(songs / "a.mp3")], "") if "Classify" in _title else ([], "")
+
+    def fake_open_one(_parent, _title, start, _filter):
+        started.append(start)
+        return str(models / "m.npz"), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", fake_open)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_open_one)
+    assert dialogs.choose_songs(None, app_settings, (".mp3",)) == [str(songs / "a.mp3")]
+    assert dialogs.choose_model_to_load(None, app_settings) == str(models / "m.npz")
+    dialogs.choose_songs(None, app_settings, (".mp3",))
+    dialogs.choose_model_to_load(None, app_settings)
+    # each kind starts where that kind was last chosen, not where the other one was
+    assert started[2:] == [str(songs), str(models)]
