@@ -95,7 +95,9 @@ class _Bars(QWidget):
         self.update()
 
     def texts(self) -> list[str]:
-        """The percentage written beside each bar."""
+        """The percentage written beside each bar; none before an answer or for "no signal"."""
+        if not np.any(self.values):
+            return [""] * len(self.values)
         return [percent(float(v)) for v in self.values]
 
     def sizeHint(self) -> QSize:
@@ -140,7 +142,7 @@ class _History(QWidget):
         # (time in s, class index or -1 for no signal, class count); 4 answers/s is the fastest cadence
         self.items: deque[tuple[float, int, int]] = deque(maxlen=int(4 * self.seconds) + 1)
         self.cell_seconds = 0.5
-        self.setMinimumHeight(self.STRIP + self.fontMetrics().height() + 2)
+        self.setMinimumHeight(self.STRIP + self.fontMetrics().height() + 5)
         self.setToolTip("Top genre of each recent answer; 0 s is the newest, on the right")
 
     def add(self, index: int, count: int, at: float | None = None) -> None:
@@ -169,20 +171,24 @@ class _History(QWidget):
         painter.fillRect(QRectF(0, 0, w, strip), QColor(128, 128, 128, 25))
         if self.items:
             now = self.items[-1][0]
-            cell = max(w * self.cell_seconds / self.seconds, 2.0)
+            previous = None
             for t, i, n in self.items:
+                # a cell spans from the previous answer to this one (at most 2 s: a pause stays empty)
+                span = self.cell_seconds if previous is None else min(max(t - previous, 0.0), 2.0)
+                previous = t
                 right = w * (1.0 - (now - t) / self.seconds)
                 if right <= 0:
                     continue
+                cell = max(w * span / self.seconds, 2.0)
                 colour = _NO_SIGNAL_COLOUR if i < 0 else genre_colour(i, n)
-                painter.fillRect(QRectF(right - cell, 0, cell - 1, strip), colour)
+                painter.fillRect(QRectF(right - cell, 0, cell, strip), colour)
         painter.setPen(self.palette().windowText().color())
         fm = self.fontMetrics()
         for x, text in self.tick_labels():
             tw = fm.horizontalAdvance(text)
             left = min(max(x - tw / 2, 0), w - tw)  # the end labels stay inside the widget
-            painter.drawLine(int(x), strip, int(x), strip + 3)
-            painter.drawText(QRectF(left, strip + 2, tw + 1, fm.height()), Qt.AlignmentFlag.AlignLeft, text)
+            painter.drawLine(int(min(x, w - 1)), strip, int(min(x, w - 1)), strip + 3)
+            painter.drawText(QRectF(left, strip + 4, tw + 1, fm.height()), Qt.AlignmentFlag.AlignLeft, text)
         painter.end()
 
 
@@ -203,12 +209,17 @@ class ClassificationView(QWidget):
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.bars = _Bars(self)
+        # what the numbers are, since a genre bar next to "not music (90 %)" is not a probability
+        self.bars_caption = QLabel("Genre bars: share among the genres; not music: its probability")
+        self.bars_caption.setWordWrap(True)
+        self.bars_caption.setStyleSheet("QLabel { color: gray; }")
         self.history = _History(history_seconds, self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addWidget(self.bars, 1)
-        layout.addWidget(QLabel("History (seconds; 0 = now)"))
+        layout.addWidget(self.bars_caption)
+        layout.addWidget(QLabel("History of live answers (seconds; 0 = now)"))
         layout.addWidget(self.history)
         self.top_label = ""
         self.top_confidence = 0.0

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ...workers.live_classifier import SILENCE_DBFS, peak_dbfs, rms_dbfs
@@ -51,13 +51,19 @@ class LevelMeter(QWidget):
         self._buffer = np.zeros(0, dtype=np.float32)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(220)
+        self.setMinimumHeight(self.sizeHint().height())
         self.setToolTip(
             "Input level over the last 0.1 s (dBFS: 0 is full scale; a full-scale sine is -3 dB RMS). "
             f"Bar: RMS; line: sample peak; tick: peak held {PEAK_HOLD_SECONDS:.1f} s. "
             f"The mark at {SILENCE_DBFS:.0f} dBFS is the silence threshold: below it nothing is classified.")
 
     def sizeHint(self) -> QSize:
-        return QSize(360, self.fontMetrics().height() + 8)
+        return QSize(360, self.fontMetrics().height() + QFontMetrics(self._scale_font()).height() + 2)
+
+    def _scale_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF() * 0.75, 6.0))
+        return font
 
     def text(self) -> str:
         """What the meter writes: ``"-23.4 dBFS RMS  peak -20.1"``."""
@@ -95,22 +101,30 @@ class LevelMeter(QWidget):
         text = self.text()
         text_w = fm.horizontalAdvance("-100.0 dBFS RMS  peak -100.0") + 8
         w, h = max(self.width() - text_w, 20), self.height()
-        painter.fillRect(QRectF(0, 2, w, h - 4), QColor(128, 128, 128, 40))
+        small = self._scale_font()
+        sfm = QFontMetrics(small)
+        bar = max(h - sfm.height(), 6)  # the bar on top, the dB scale under it
+        painter.fillRect(QRectF(0, 1, w, bar - 1), QColor(128, 128, 128, 40))
         x = self._x(self.rms_db, w)
         # green up to -18 dBFS (a healthy level), yellow to -6, red above: where clipping is near
         colour = QColor(60, 180, 75) if self.rms_db < -18 else (
             QColor(230, 190, 40) if self.rms_db < -6 else QColor(220, 60, 50))
-        painter.fillRect(QRectF(0, 2, x, h - 4), colour)
-        painter.fillRect(QRectF(self._x(self.peak_db, w) - 1, 2, 2, h - 4), QColor(40, 120, 50))
+        painter.fillRect(QRectF(0, 1, x, bar - 1), colour)
+        painter.fillRect(QRectF(self._x(self.peak_db, w) - 1, 1, 2, bar - 1), QColor(40, 120, 50))
         if math.isfinite(self.hold_db):
-            painter.fillRect(QRectF(self._x(self.hold_db, w) - 1, 0, 3, h), QColor(220, 60, 50))
+            painter.fillRect(QRectF(self._x(self.hold_db, w) - 1, 0, 3, bar), QColor(220, 60, 50))
         pen = self.palette().windowText().color()
         painter.setPen(pen)
         xs = self._x(SILENCE_DBFS, w)
-        painter.drawLine(int(xs), 0, int(xs), h)  # the silence threshold
+        painter.drawLine(int(xs), 0, int(xs), bar)  # the silence threshold
+        painter.setFont(small)
         for db in (-80, -60, -40, -20, -10, 0):
             xt = self._x(db, w)
-            painter.drawLine(int(xt), h - 4, int(xt), h)
+            label = str(db)
+            lw = sfm.horizontalAdvance(label)
+            painter.drawText(QRectF(min(max(xt - lw / 2, 0), w - lw), bar, lw + 1, sfm.height()),
+                             Qt.AlignmentFlag.AlignLeft, label)
+        painter.setFont(self.font())
         align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         painter.drawText(QRectF(w + 6, 0, text_w, h), align, text)
         painter.end()
