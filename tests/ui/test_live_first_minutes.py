@@ -375,6 +375,21 @@ def test_playing_a_file_while_the_microphone_runs_switches_visibly(qtbot, fake_s
     assert panel.stop_playback() and not panel.session.recording  # the global Stop stops the mic too
 
 
+def test_back_from_the_microphone_the_file_answer_returns_without_classifying_again(qtbot, fake_sd, tmp_path):
+    panel, _ = make_panel(qtbot)
+    pipeline = PitchPipeline()
+    panel.set_pipeline(pipeline)
+    load(qtbot, panel, write_tone(tmp_path, "t.wav", 2000))
+    qtbot.waitUntil(lambda: panel.classification.title.text().startswith("high"), timeout=10000)
+    calls = pipeline.calls
+    qtbot.waitUntil(lambda: panel.mic_button.isEnabled(), timeout=5000)
+    assert panel.start_microphone()
+    assert panel.classification.title.text() == "Listening…"
+    assert panel.toggle_play() and panel.player.state == "playing"
+    qtbot.waitUntil(lambda: panel.classification.title.text().startswith("high"), timeout=10000)
+    assert pipeline.calls == calls  # the same file and model: its answer is shown again, not recomputed
+
+
 def test_toggle_play_with_only_the_microphone_stops_it_and_with_nothing_does_nothing(qtbot, fake_sd):
     panel, _ = make_panel(qtbot)
     assert panel.toggle_play() is False and panel.transport_state == "idle"

@@ -259,7 +259,7 @@ def test_a_bad_file_is_reported_not_raised(qtbot, fake_sd, tmp_path):
     assert panel.player is None and panel.file_label.text() == "No file" and not panel.loading
 
 
-def test_dropping_one_audio_file_plays_it(qtbot, fake_sd, tone_file):
+def test_dropping_one_audio_file_loads_it_without_playing(qtbot, fake_sd, tone_file):
     panel, _ = make_panel(qtbot, probe_devices=False)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tone_file))])
@@ -268,6 +268,7 @@ def test_dropping_one_audio_file_plays_it(qtbot, fake_sd, tone_file):
     with qtbot.waitSignal(panel.file_loaded, timeout=10000):
         panel.dropEvent(event)
     assert panel.player is not None and panel.player.name == "tone2k.wav"
+    assert panel.player.state == "stopped"  # shown and classified; sound is the user's decision
 
 
 def test_shutdown_is_idempotent_and_joins_everything(qtbot, fake_sd):

@@ -100,6 +100,7 @@ class LiveSession(QObject):
         self.decoders = WorkerRegistry(self)
         self._decode_worker: FileDecodeWorker | None = None  # the load in progress; older ones are stale
         self._play_when_loaded = False  # the load in progress was asked to play (load_file(play=True))
+        self._clip_answer: tuple[Any, Any, Any] = (None, None, None)  # (player, pipeline, ClipPrediction)
         self.classifier = LiveClassifier(self, max_seconds=classifier_window)
         # a session deleted without shutdown() (its panel closed, a test) must still join the threads: a
         # running QThread destroyed with its owner aborts the process. destroyed fires before children die.
@@ -163,7 +164,16 @@ class LiveSession(QObject):
 
     def _on_clip_prediction(self, pred: Any) -> None:
         if self.player is not None and pred.name == self.player.name:
+            self._clip_answer = (self.player, self._pipeline, pred)
             self.clip_prediction.emit(pred)
+
+    def _show_file_answer(self) -> None:
+        """The file's answer again (after the microphone's): the one computed, else a new one."""
+        player, pipeline, pred = self._clip_answer
+        if player is self.player and pipeline is self._pipeline and pred is not None:
+            self.clip_prediction.emit(pred)  # a long file is not classified a second time
+        else:
+            self._classify_file()
 
     # -- files -------------------------------------------------------------------------------------
     @property
@@ -255,7 +265,7 @@ class LiveSession(QObject):
         self.source = player
         if switched:
             self.source_changed.emit()
-            self._classify_file()  # the answer shown was the microphone's
+            self._show_file_answer()  # the answer shown was the microphone's
         try:
             player.play()
         except LiveAudioError as exc:
