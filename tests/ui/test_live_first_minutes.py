@@ -349,7 +349,12 @@ def test_opening_a_file_does_not_play_it_play_and_stop_do(qtbot, fake_sd, tmp_pa
     qtbot.waitUntil(lambda: panel.last_clip_prediction is not None, timeout=10000)  # shown, classified
     assert panel.spectrum.frames_drawn > 0 and panel.file_label.text() == "t.wav"
     assert panel.toggle_play() and panel.player.state == "playing"
-    assert fake_sd.last_stream.kind == "output" and fake_sd.last_stream.active
+    out = fake_sd.last_stream
+    assert out.kind == "output" and out.active
+    for _ in range(8):
+        out.feed(1000)
+    # the meter follows the file being played: a 0.5 sine, -9.0 dBFS RMS
+    qtbot.waitUntil(lambda: panel.level_meter.text().startswith("-9.0 dBFS RMS"), timeout=3000)
     assert panel.toggle_play() and panel.player.state == "paused"
     assert panel.toggle_play() and panel.player.state == "playing"
     assert panel.stop_playback() and panel.player.state == "stopped"

@@ -508,10 +508,13 @@ class LivePanel(QWidget):
         if not devices:
             self._set_mic_controls_enabled(False)
             self.refresh_button.setEnabled(True)
+            # the red message times out; the reason stays on the disabled button
+            self.mic_button.setToolTip("No recording device was found: connect one and press Refresh")
             self._show_error("No recording device was found. Connect a microphone and press Refresh; "
                              "files can still be played and analysed.")
             return
         self._set_mic_controls_enabled(True)
+        self.mic_button.setToolTip("Record from the chosen device and classify what it hears")
         if remembered and i < 0:
             self.status_message.emit(f"The remembered input device '{remembered}' is not available; "
                                      f"using '{self.device_combo.currentText()}'.")
