@@ -1,9 +1,11 @@
 """Screenshots of the live panel for ``make screenshots`` (a developer tool, kept out of the shipped package).
 
-``save_live_screenshots(out_dir, clip)`` writes ``live_file.png`` (a file playing, the spectrum following
-the playhead, its genre shown) and, when the PulseAudio virtual devices run (``GENRE_GUI_PULSE=1``,
-see scripts/with_pulse.sh), ``live_microphone_sine.png`` (the microphone fed by the 440 Hz sine source,
-classified live). Call it with a QApplication running, as scripts/screenshots.py does.
+``save_live_screenshots(out_dir, clip)`` writes ``live_file.png`` (a file opened, then played with Play:
+the spectrum following the playhead with the cursor readout shown at 440 Hz, the level meter, its genre)
+and, when the PulseAudio virtual devices run (``GENRE_GUI_PULSE=1``, see scripts/with_pulse.sh),
+``live_microphone_silence.png`` (the virtual microphone with nothing played into it: "no signal") and
+``live_microphone_sine.png`` (a 440 Hz sine played into the virtual sink and recorded from it, classified
+live). Call it with a QApplication running, as scripts/screenshots.py does.
 """
 
 from __future__ import annotations
@@ -31,36 +33,50 @@ def save_live_screenshots(out_dir: str | os.PathLike, clip: str | os.PathLike, p
     panel.show()
     if pipeline is not None:
         panel.set_pipeline(pipeline)
+
+    def shoot(name: str) -> None:
+        path = out / name
+        panel.grab().save(str(path))
+        written.append(path)
+
     try:
         process_events(5.0, until=lambda: panel.device_combo.count() > 0 or panel.error_text, interval=0.005)
         ended: list[str] = []  # play_file decodes in a worker: wait for its outcome first
         panel.file_loaded.connect(ended.append)
         panel.file_failed.connect(ended.append)
-        panel.play_file(clip)
+        panel.play_file(clip)  # shown and classified, silent until Play
         process_events(60.0, until=lambda: bool(ended), interval=0.005)
+        panel.play()
         process_events(4.0, interval=0.005)
-        path = out / "live_file.png"
-        panel.grab().save(str(path))
-        written.append(path)
+        # the readout the mouse shows over the spectrum (no pointer on a virtual screen: placed by hand)
+        panel.spectrum.show_cursor(440.0)
+        process_events(0.3, interval=0.005)
+        shoot("live_file.png")
+        panel.spectrum.show_cursor(None)
         panel.stop_playback()
         if os.environ.get("GENRE_GUI_PULSE") == "1":
+            subprocess.run(["pactl", "set-default-source", "virtmic"], check=False)
+            panel.refresh_devices()
+            process_events(3.0, until=lambda: panel.device_combo.count() > 0, interval=0.005)
+            # nothing played into the virtual sink: the microphone records digital silence
+            if panel.start_microphone():
+                process_events(4.0, interval=0.005)
+                shoot("live_microphone_silence.png")
+                panel.stop_microphone()
+            # a sine played into vsink and recorded from virtmic, as a real microphone (module-sine-source
+            # would deliver 2-s blocks)
             module = subprocess.run(
-                ["pactl", "load-module", "module-sine-source", "source_name=sine440", "frequency=440"],
+                ["pactl", "load-module", "module-sine", "sink=vsink", "frequency=440"],
                 capture_output=True, text=True, check=True,
             ).stdout.strip()
-            subprocess.run(["pactl", "set-default-source", "sine440"], check=True)
             try:
-                panel.refresh_devices()
-                process_events(3.0, until=lambda: panel.device_combo.count() > 0, interval=0.005)
                 if panel.start_microphone():
-                    # the sine source delivers 2 s blocks: give the view and the classifier a few
                     process_events(8.0, interval=0.005)
-                    path = out / "live_microphone_sine.png"
-                    panel.grab().save(str(path))
-                    written.append(path)
+                    panel.spectrum.show_cursor(880.0)
+                    process_events(0.3, interval=0.005)
+                    shoot("live_microphone_sine.png")
             finally:
                 panel.stop_microphone()
-                subprocess.run(["pactl", "set-default-source", "virtmic"], check=False)
                 subprocess.run(["pactl", "unload-module", module], check=False)
     finally:
         panel.shutdown()

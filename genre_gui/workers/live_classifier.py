@@ -2,10 +2,15 @@
 
 :class:`LiveClassifier` (GUI side) owns a QThread running a :class:`LiveClassifierWorker`. The worker's
 timer reads the most recent audio from the source (a :class:`~genre_gui.audio.streams.MicStream`, or
-anything with ``samplerate``, ``position`` and ``read(end, out)``), at most ``max_seconds`` of it (or the
-model's window when shorter: 3 s for musicnn), so the
-window grows from ``min_seconds`` to 30 s, and runs ``pipeline.predict_proba_audio(y, sr)``. A new tick is
-scheduled only after the previous one finished (never a backlog), and always leaves the GUI thread a gap.
+anything with ``samplerate``, ``position`` and ``read(end, out)``), the model's window (3 s for musicnn)
+but at most ``max_seconds`` (:data:`LIVE_WINDOW_SECONDS`, 5 s: a model of 30-s clips would otherwise
+answer for the last half minute and follow a change of music that slowly), growing from ``min_seconds``
+at the start, and runs ``pipeline.predict_proba_audio(y, sr)``. A new tick is scheduled only after the
+previous one finished (never a backlog), and always leaves the GUI thread a gap.
+
+Silence is not classified: a window whose RMS level is below :data:`SILENCE_DBFS` (or digital silence)
+gives a prediction with ``silent=True`` and no probabilities instead of the model's guess (a model asked
+about silence answers something confident: the bundled one said "classical 93 %").
 Results travel as frozen dataclasses over queued signals; an exception becomes ``failed(str)``.
 """
 
@@ -26,12 +31,45 @@ from ..core.pipeline import DEFAULT_UNSURE_BELOW, answer, segment_starts
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LivePrediction", "ClipPrediction", "LiveClassifierWorker", "LiveClassifier"]
+__all__ = ["LivePrediction", "ClipPrediction", "LiveClassifierWorker", "LiveClassifier", "rms_dbfs",
+           "peak_dbfs", "SILENCE_DBFS", "LIVE_WINDOW_SECONDS", "NO_SIGNAL"]
+
+#: the longest audio one live answer is computed from (seconds); see the module docstring
+LIVE_WINDOW_SECONDS = 5.0
+#: below this RMS level (dBFS, over the classified window) the input is "no signal". Music recorded by a
+#: microphone at a normal listening level sits around -40..-15 dBFS RMS and the quiet passages of a
+#: classical piece some 20 dB lower; a quiet room through a laptop microphone, or an unplugged line
+#: input, stays near -70..-90 dBFS. -60 dBFS (1/1000 of full scale) sits between the two with a margin
+#: of about 10 dB on each side.
+SILENCE_DBFS = -60.0
+#: what the answer says when the input is below :data:`SILENCE_DBFS`
+NO_SIGNAL = "no signal"
+
+
+def rms_dbfs(y: np.ndarray) -> float:
+    """RMS level of ``y`` in dB relative to a full-scale square wave (a full-scale sine: -3.01 dBFS);
+    ``-inf`` for digital silence or no samples."""
+    if y.size == 0:
+        return float("-inf")
+    ms = float(np.mean(np.square(y, dtype=np.float64)))
+    return 10.0 * float(np.log10(ms)) if ms > 0 else float("-inf")
+
+
+def peak_dbfs(y: np.ndarray) -> float:
+    """Sample peak of ``y`` in dBFS (a full-scale sine: 0 dBFS); ``-inf`` for digital silence."""
+    if y.size == 0:
+        return float("-inf")
+    peak = float(np.max(np.abs(y)))
+    return 20.0 * float(np.log10(peak)) if peak > 0 else float("-inf")
 
 
 @dataclass(frozen=True)
 class LivePrediction:
-    """One live answer: probabilities over ``classes`` (summing to 1) for the newest ``seconds``."""
+    """One live answer: probabilities over ``classes`` (summing to 1) for the newest ``seconds``.
+
+    ``silent``: the window was below :data:`SILENCE_DBFS` (``level_db``): it was not classified, the
+    probabilities are all 0 and ``label`` is :data:`NO_SIGNAL`.
+    """
 
     probabilities: np.ndarray
     classes: tuple[str, ...]
@@ -40,6 +78,8 @@ class LivePrediction:
     since_start: float  # seconds from start() to this answer
     compute_seconds: float  # time the classification took
     index: int  # 1 for the first answer of a run
+    level_db: float = 0.0  # RMS level of the window, dBFS
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +92,8 @@ class ClipPrediction:
     label: str
     n_segments: int
     compute_seconds: float
+    silent: bool = False  # the whole file below SILENCE_DBFS: not classified, probabilities all 0
+    level_db: float = 0.0  # RMS level of the whole file, dBFS
 
 
 class _CancelledError(Exception):
@@ -78,8 +120,10 @@ class LiveClassifierWorker(QObject):
     clip_classified = Signal(object)  # ClipPrediction
     failed = Signal(str)
 
-    def __init__(self, interval: float, max_seconds: float, min_seconds: float, min_gap: float) -> None:
+    def __init__(self, interval: float, max_seconds: float, min_seconds: float, min_gap: float,
+                 silence_db: float = SILENCE_DBFS) -> None:
         super().__init__()
+        self.silence_db = float(silence_db)
         self.interval = float(interval)
         self.max_seconds = float(max_seconds)
         self.min_seconds = float(min_seconds)
@@ -143,17 +187,23 @@ class LiveClassifierWorker(QObject):
                 y = self._buffer[-n:]
                 end = int(source.position)
                 source.read(end, y)
+                level = rms_dbfs(y)
+                silent = not level >= self.silence_db  # -inf (digital silence) and NaN are silent too
                 try:
-                    p, classes, label = _as_prediction_parts(pipeline, pipeline.predict_proba_audio(y, sr))
+                    if silent:
+                        classes = tuple(str(c) for c in pipeline.classes)
+                        p, label = np.zeros(len(classes)), NO_SIGNAL
+                    else:
+                        proba = pipeline.predict_proba_audio(y, sr)
+                        p, classes, label = _as_prediction_parts(pipeline, proba)
                 except Exception as exc:  # noqa: BLE001 - reported, never a crash
                     self.stop_live()
                     self._report(exc)
                     return
                 self._count += 1
                 done = time.monotonic()
-                self.classified.emit(
-                    LivePrediction(p, classes, label, n / sr, done - self._started_at, done - t0, self._count)
-                )
+                self.classified.emit(LivePrediction(p, classes, label, n / sr, done - self._started_at,
+                                                    done - t0, self._count, level, silent))
                 delay = max(self.interval - (done - t0), self.min_gap)
             else:
                 # not enough audio yet: look again as soon as the minimum will have arrived
@@ -173,6 +223,14 @@ class LiveClassifierWorker(QObject):
         try:
             seconds = float(getattr(pipeline, "segment_seconds", 30.0) or 30.0)
             window = max(int(round(seconds * samplerate)), 1)
+            level = rms_dbfs(samples)
+            if not level >= self.silence_db:
+                # a silent file is not classified; a quiet passage inside music is, as the song table and
+                # the CLI do (the same file must get the same answer everywhere)
+                classes = tuple(str(c) for c in pipeline.classes)
+                self.clip_classified.emit(ClipPrediction(name, np.zeros(len(classes)), classes, NO_SIGNAL, 0,
+                                                         time.monotonic() - t0, silent=True, level_db=level))
+                return
             starts = segment_starts(samples.shape[0], window)
             rows = []
             for s in starts:  # one window at a time so shutdown need not wait for a long file
@@ -186,7 +244,8 @@ class LiveClassifierWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - reported, never a crash
             self._report(exc, prefix=f"{name}: ")
             return
-        self.clip_classified.emit(ClipPrediction(name, p, classes, label, len(starts), time.monotonic() - t0))
+        self.clip_classified.emit(
+            ClipPrediction(name, p, classes, label, len(starts), time.monotonic() - t0, level_db=level))
 
     def _report(self, exc: BaseException, prefix: str = "") -> None:
         if isinstance(exc, GenreGuiError):
@@ -219,14 +278,15 @@ class LiveClassifier(QObject):
         parent: QObject | None = None,
         *,
         interval: float = 0.5,
-        max_seconds: float = 30.0,
+        max_seconds: float = LIVE_WINDOW_SECONDS,
         min_seconds: float = 1.0,
         min_gap: float = 0.1,
+        silence_db: float = SILENCE_DBFS,
     ) -> None:
         super().__init__(parent)
         self._thread = QThread()
         self._thread.setObjectName("live-classifier")
-        self._worker = LiveClassifierWorker(interval, max_seconds, min_seconds, min_gap)
+        self._worker = LiveClassifierWorker(interval, max_seconds, min_seconds, min_gap, silence_db)
         self._worker.moveToThread(self._thread)
         self._setup.connect(self._worker.setup)
         self._teardown.connect(self._worker.teardown)

@@ -67,10 +67,10 @@ def make_panel(qtbot, settings=None, **kw):
     return panel, messages
 
 
-def load(qtbot, panel, path, timeout=10000):
+def load(qtbot, panel, path, timeout=10000, play=False):
     """play_file decodes in a worker: start it and wait until the file is shown."""
     with qtbot.waitSignal(panel.file_loaded, timeout=timeout):
-        assert panel.play_file(path)
+        assert panel.play_file(path, play=play)
 
 
 def feeder(stream, frames=512):
@@ -116,6 +116,8 @@ def test_no_input_device_is_explained_and_playback_still_works(qtbot, fake_sd, t
     assert not panel.mic_button.isEnabled()
     assert panel.refresh_button.isEnabled()
     load(qtbot, panel, tone_file)
+    assert panel.player.state == "stopped" and panel.play_button.text() == "Play"  # never by itself
+    assert panel.toggle_play()  # Play / Space
     assert panel.player.state == "playing" and panel.play_button.text() == "Pause"
     # a device appears: Refresh finds it and clears the message
     fake_sd.devices.append(device("USB mic"))
@@ -230,7 +232,7 @@ def test_no_model_is_shown_without_a_pipeline(qtbot, fake_sd, tone_file):
 
 def test_file_playback_follows_the_playhead(qtbot, fake_sd, tone_file):
     panel, _ = make_panel(qtbot, probe_devices=False)
-    load(qtbot, panel, tone_file)
+    load(qtbot, panel, tone_file, play=True)
     stream = fake_sd.last_stream
     assert stream.kind == "output" and panel.player.state == "playing"
     for _ in range(8):
@@ -257,7 +259,7 @@ def test_a_bad_file_is_reported_not_raised(qtbot, fake_sd, tmp_path):
     assert panel.player is None and panel.file_label.text() == "No file" and not panel.loading
 
 
-def test_dropping_one_audio_file_plays_it(qtbot, fake_sd, tone_file):
+def test_dropping_one_audio_file_loads_it_without_playing(qtbot, fake_sd, tone_file):
     panel, _ = make_panel(qtbot, probe_devices=False)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tone_file))])
@@ -266,6 +268,7 @@ def test_dropping_one_audio_file_plays_it(qtbot, fake_sd, tone_file):
     with qtbot.waitSignal(panel.file_loaded, timeout=10000):
         panel.dropEvent(event)
     assert panel.player is not None and panel.player.name == "tone2k.wav"
+    assert panel.player.state == "stopped"  # shown and classified; sound is the user's decision
 
 
 def test_shutdown_is_idempotent_and_joins_everything(qtbot, fake_sd):
@@ -328,7 +331,7 @@ def test_play_file_returns_at_once_and_the_gui_keeps_running_while_decoding(
     with qtbot.waitSignal(panel.file_loaded, timeout=10000) as loaded:
         release.set()
     assert loaded.args == [str(gated_file)]
-    assert not panel.loading and panel.player.name == "gated.wav" and panel.player.state == "playing"
+    assert not panel.loading and panel.player.name == "gated.wav" and panel.player.state == "stopped"
     assert panel.file_label.text() == "gated.wav" and panel.spectrum.frames_drawn > 0
     assert any(m.startswith("Loaded gated.wav") for m in messages)
 
@@ -353,7 +356,7 @@ def test_a_newer_load_supersedes_one_still_decoding(qtbot, fake_sd, gated_decode
 
 def test_a_bad_file_keeps_the_file_loaded_before(qtbot, fake_sd, tone_file, tmp_path):
     panel, messages = make_panel(qtbot, probe_devices=False)
-    load(qtbot, panel, tone_file)
+    load(qtbot, panel, tone_file, play=True)
     player = panel.player
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF0000WAVEjunk")

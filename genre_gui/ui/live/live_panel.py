@@ -7,9 +7,17 @@ Contract for the main window::
     panel = LivePanel(parent, settings)     # settings: QSettings or None (nothing remembered)
     panel.bind(state)                       # classify with AppState.pipeline (else: set_pipeline(p))
     panel.status_message.connect(status_bar.showMessage)
-    panel.play_file(path)                   # decode in a worker; then show, play, classify the whole file
+    panel.play_file(path)                   # decode in a worker; then show and classify the whole file
+    panel.play_file(path, play=True)        # ... and play it (opening a file never plays it by itself)
     panel.file_loaded / panel.file_failed   # when that load ended (path / message shown)
+    panel.toggle_play()                     # the global transport's Space: play/pause the file, or stop
+                                            # the microphone when it is what runs; False: nothing to do
+    panel.stop_playback()                   # the global Stop: the file stops (rewound), the mic too
+    panel.transport_state / transport_changed(str)   # "playing", "paused", "stopped", "recording", "idle"
     panel.shutdown()                        # on close: streams stopped, workers joined (idempotent)
+
+Time axes: the newest audio is at the right edge, "0 s", older audio at negative seconds, for files and
+the microphone alike (spectrogram and history strip).
 
 PortAudio is touched only in a background probe and on user actions; when it (or a device) is missing
 the panel says so, disables the live controls and everything else keeps working.
@@ -23,7 +31,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -42,8 +50,9 @@ from ...audio.devices import COMMON_SAMPLERATES, DeviceInfo
 from ...audio.errors import LiveAudioError
 from ...audio.streams import FilePlayer, MicStream
 from ...core.audio_io import AUDIO_EXTENSIONS
-from ...workers.live_classifier import ClipPrediction, LiveClassifier, LivePrediction
+from ...workers.live_classifier import LIVE_WINDOW_SECONDS, ClipPrediction, LiveClassifier, LivePrediction
 from .classification_view import ClassificationView
+from .level_meter import LevelMeter
 from .live_session import DISPLAY_INTERVAL_MS, LiveSession, fmt_time
 from .spectrogram_view import SpectrogramView
 from .spectrum_view import FFT_SIZES, WINDOWS, SpectrumView
@@ -53,8 +62,8 @@ log = logging.getLogger(__name__)
 __all__ = ["LivePanel", "DISPLAY_INTERVAL_MS"]
 
 SPECTROGRAM_SECONDS = 10.0
-#: seconds of a file shown after the playhead (the future of a file is known)
-FILE_LOOKAHEAD = 2.5
+#: a message (red error or grey notice) goes away after this long, or at the next successful action
+MESSAGE_SECONDS = 12.0
 
 
 class LivePanel(QWidget):
@@ -64,6 +73,8 @@ class LivePanel(QWidget):
     #: a :meth:`play_file` load ended: the file is shown (and playing if audio works) / why it is not
     file_loaded = Signal(str)
     file_failed = Signal(str)
+    #: :attr:`transport_state` changed (for the window's global transport buttons)
+    transport_changed = Signal(str)
 
     def __init__(
         self,
@@ -71,7 +82,7 @@ class LivePanel(QWidget):
         settings: QSettings | None = None,
         *,
         probe_devices: bool = True,
-        classifier_window: float = 30.0,
+        classifier_window: float = LIVE_WINDOW_SECONDS,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("LivePanel")
@@ -81,6 +92,12 @@ class LivePanel(QWidget):
         self.last_prediction: LivePrediction | None = None
         self.last_clip_prediction: ClipPrediction | None = None
         self.error_text = ""
+        self.notice_text = ""
+        self._transport = "idle"
+        self.message_timer = QTimer(self)  # a message does not stay until the app is closed
+        self.message_timer.setSingleShot(True)
+        self.message_timer.setInterval(int(MESSAGE_SECONDS * 1000))
+        self.message_timer.timeout.connect(self._clear_messages)
         self.session = LiveSession(self, classifier_window=classifier_window)
         self._build_ui()
         self._restore_settings()
@@ -94,7 +111,7 @@ class LivePanel(QWidget):
     # ---------------------------------------------------------------------------------------- layout
     def _build_ui(self) -> None:
         self.open_button = QPushButton("Open…")
-        self.open_button.setToolTip("Choose an audio file to play and analyse")
+        self.open_button.setToolTip("Choose an audio file to analyse (Play or Space plays it)")
         self.play_button = QPushButton("Play")
         self.stop_button = QPushButton("Stop")
         self.seek_slider = QSlider(Qt.Orientation.Horizontal)
@@ -138,11 +155,13 @@ class LivePanel(QWidget):
         for w in (QLabel("FFT size:"), self.fft_combo, QLabel("Window:"), self.window_combo, self.peak_check,
                   self.reset_peak_button):
             view_row.addWidget(w)
-        view_row.addStretch(1)
+        self.level_meter = LevelMeter(self)
+        view_row.addSpacing(12)
+        view_row.addWidget(QLabel("Level:"))
+        view_row.addWidget(self.level_meter, 1)
 
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
-        self.message_label.setStyleSheet("QLabel { color: #c0392b; font-weight: bold; }")
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message_label.hide()
 
@@ -218,6 +237,8 @@ class LivePanel(QWidget):
         se.file_loaded.connect(self.file_loaded.emit)
         se.file_failed.connect(self.file_failed.emit)
         se.microphone_started.connect(self._on_microphone_started)
+        se.source_changed.connect(self._on_source_changed)
+        se.notice.connect(self._show_notice)
         se.frame.connect(self._draw_frame)
         se.redraw.connect(self._redraw_now)
         se.state_changed.connect(self._update_buttons)
@@ -275,33 +296,59 @@ class LivePanel(QWidget):
         """True while a file given to :meth:`play_file` is being decoded."""
         return self.session.load_pending
 
-    def play_file(self, path: str | Path) -> bool:
-        """Start loading ``path`` in a worker and return at once.
+    def play_file(self, path: str | Path, *, play: bool = False) -> bool:
+        """Start loading ``path`` in a worker and return at once (the name is historic: see ``play``).
 
         While it decodes the panel shows "Loading …" and the previous file stays usable. Then its
-        spectrum and spectrogram are shown, it is classified and it starts playing, and ``file_loaded``
-        fires; a file that cannot be loaded shows why, keeps the previous file and fires ``file_failed``.
-        A newer call supersedes a load still in progress (its result is discarded).
+        spectrum and spectrogram are shown, it is classified and ``file_loaded`` fires; it plays only
+        with ``play=True`` or a later :meth:`play` / :meth:`toggle_play` (opening a song never makes a
+        sound by itself). A running microphone stops then, with a notice. A file that cannot be loaded
+        shows why, keeps the previous file and fires ``file_failed``. A newer call supersedes a load
+        still in progress (its result is discarded).
 
         Returns True when loading started, False only once the panel is shut down.
         """
-        return self.session.load_file(str(path))
+        return self.session.load_file(str(path), play=play)
+
+    load_file = play_file
 
     def play(self) -> None:
-        """Start or resume playing the loaded file."""
+        """Start or resume playing the loaded file (a running microphone stops, with a notice)."""
         self.session.play()
 
     def pause(self) -> None:
         self.session.pause()
 
-    def toggle_play(self) -> None:
+    @property
+    def transport_state(self) -> str:
+        """``"playing"``, ``"paused"`` or ``"stopped"`` (a file loaded), ``"recording"`` (the
+        microphone), ``"idle"`` (nothing to play)."""
+        if self.session.recording:
+            return "recording"
+        return self.player.state if self.player is not None else "idle"
+
+    def toggle_play(self) -> bool:
+        """The global transport's play/pause (Space): pause a playing file, else play the loaded file
+        (stopping the microphone visibly), else stop the microphone. False when there was nothing to do."""
         if self.player is not None and self.player.state == "playing":
             self.pause()
-        else:
+            return True
+        if self.player is not None and self.live_available:
             self.play()
+            return self.player.state == "playing"
+        if self.session.recording:
+            self.stop_microphone()
+            return True
+        return False
 
-    def stop_playback(self) -> None:
+    def stop_playback(self) -> bool:
+        """The global transport's Stop: the file stops and rewinds, the microphone stops. False when
+        nothing was running."""
+        did = self.session.recording or (self.player is not None and self.player.state != "stopped")
         self.session.stop_playback()
+        if self.session.recording:
+            self.stop_microphone()
+        return did
 
     def seek(self, seconds: float) -> None:
         self.session.seek(seconds)
@@ -350,15 +397,24 @@ class LivePanel(QWidget):
         self.seek_slider.setValue(0)
         self._updating_slider = False
         self.seek_slider.setEnabled(True)
-        self._configure_views(player.samplerate)
-        self._redraw_now()
+        self._update_time()  # source_changed follows and draws it
 
     def _on_microphone_started(self, mic: MicStream) -> None:
         if mic.device is not None:
             self._save("live/input_device", mic.device.label)
         self._save("live/samplerate", int(self.rate_combo.currentData() or 0))
-        self._configure_views(mic.samplerate)
+
+    def _on_source_changed(self) -> None:
+        """Another source (or the microphone stopped): views for its rate, peak holds start again."""
+        src = self.source
+        self.level_meter.reset()
+        if src is None:
+            self.spectrum.reset_peak()
+            return
+        self._configure_views(src.samplerate)  # resets the spectrum's peak hold
         self._redraw_now(reset=True)
+        if src is self.mic and not self.session.recording:
+            self.level_meter.reset()  # a stopped microphone has no level (its last frame stays drawn)
 
     def _on_pipeline(self, p: Any) -> None:
         self.classification.set_classes([str(c) for c in p.classes])
@@ -372,11 +428,17 @@ class LivePanel(QWidget):
 
     def _on_live_prediction(self, pred: LivePrediction) -> None:
         self.last_prediction = pred
-        self.classification.show_live(pred.probabilities, pred.classes, pred.seconds)
+        if pred.silent:
+            self.classification.show_no_signal(pred.level_db, at=pred.since_start)
+        else:
+            self.classification.show_live(pred.probabilities, pred.classes, pred.seconds, at=pred.since_start)
 
     def _on_clip_prediction(self, pred: ClipPrediction) -> None:
         self.last_clip_prediction = pred
-        self.classification.show_clip(pred.probabilities, pred.classes, pred.name, pred.n_segments)
+        if pred.silent:
+            self.classification.show_no_signal(pred.level_db, name=pred.name)
+        else:
+            self.classification.show_clip(pred.probabilities, pred.classes, pred.name, pred.n_segments)
         self.status_message.emit(f"{pred.name}: {self.classification.title.text()}")  # the answer in words
 
     def _on_classifier_failed(self, message: str) -> None:
@@ -446,10 +508,13 @@ class LivePanel(QWidget):
         if not devices:
             self._set_mic_controls_enabled(False)
             self.refresh_button.setEnabled(True)
+            # the red message times out; the reason stays on the disabled button
+            self.mic_button.setToolTip("No recording device was found: connect one and press Refresh")
             self._show_error("No recording device was found. Connect a microphone and press Refresh; "
                              "files can still be played and analysed.")
             return
         self._set_mic_controls_enabled(True)
+        self.mic_button.setToolTip("Record from the chosen device and classify what it hears")
         if remembered and i < 0:
             self.status_message.emit(f"The remembered input device '{remembered}' is not available; "
                                      f"using '{self.device_combo.currentText()}'.")
@@ -464,16 +529,17 @@ class LivePanel(QWidget):
         if not on:
             self._set_mic_controls_enabled(False)
             self.refresh_button.setEnabled(False)
+            # the red message times out; the reason stays on the disabled controls
+            for w in (self.mic_button, self.play_button, self.device_combo):
+                w.setToolTip("Live audio is unavailable: PortAudio (the sound library) was not found")
 
     # ------------------------------------------------------------------------------------- display
     def _configure_views(self, samplerate: int) -> None:
         n_fft = int(self.fft_combo.currentData())
         window = str(self.window_combo.currentData())
         self.spectrum.configure(samplerate, n_fft, window)
-        lookahead = FILE_LOOKAHEAD if self.source is not None and self.source is self.player else 0.0
-        self.spectrogram.configure(
-            samplerate, n_fft, window, seconds=SPECTROGRAM_SECONDS, lookahead=lookahead
-        )
+        # no look-ahead for files: "now" is the right edge for a file as for the microphone
+        self.spectrogram.configure(samplerate, n_fft, window, seconds=SPECTROGRAM_SECONDS, lookahead=0.0)
 
     def _frame_end(self, source: Any, position: int) -> int:
         # a file's frame is centred on the playhead; the microphone's ends at the newest sample
@@ -485,6 +551,7 @@ class LivePanel(QWidget):
             return
         pos = int(src.position)
         self.spectrum.update_frame(src, self._frame_end(src, pos))
+        self.level_meter.measure(src, pos, src.samplerate)
         if reset:
             self.spectrogram.reset(src, pos)
         else:
@@ -496,6 +563,7 @@ class LivePanel(QWidget):
         t0 = time.perf_counter()
         self.spectrum.update_frame(src, self._frame_end(src, pos))
         self.spectrogram.advance(src, pos)
+        self.level_meter.measure(src, pos, src.samplerate)
         if src is self.player:
             self._update_time()
         self.tick_seconds.append(time.perf_counter() - t0)
@@ -524,16 +592,41 @@ class LivePanel(QWidget):
         self.mic_button.setText("Stop microphone" if recording else "Start microphone")
         self.device_combo.setEnabled(not recording and live and self.device_combo.count() > 0)
         self.rate_combo.setEnabled(not recording and live and self.device_combo.count() > 0)
+        state = self.transport_state
+        if state != self._transport:
+            self._transport = state
+            self.transport_changed.emit(state)
 
     # ------------------------------------------------------------------------------------ messages
     def _show_error(self, text: str) -> None:
-        self.error_text = text
+        """A red message, until the next successful action or :data:`MESSAGE_SECONDS`."""
+        self.error_text, self.notice_text = text, ""
+        self.message_label.setStyleSheet("QLabel { color: #c0392b; font-weight: bold; }")
+        self._show_message(text)
+
+    def _show_notice(self, text: str) -> None:
+        """A plain message for a switch the user should see (the microphone stopped for a file)."""
+        if self.error_text:
+            self.status_message.emit(text)  # an error is more important: it stays in the panel
+            return
+        self.notice_text = text
+        self.message_label.setStyleSheet("QLabel { font-weight: bold; }")
+        self._show_message(text)
+
+    def _show_message(self, text: str) -> None:
         self.message_label.setText(text)
         self.message_label.show()
+        self.message_timer.start()
         self.status_message.emit(text)
 
     def _clear_error(self) -> None:
-        self.error_text = ""
+        """The next successful action: the error goes (a notice of that action stays)."""
+        if self.error_text:
+            self._clear_messages()
+
+    def _clear_messages(self) -> None:
+        self.error_text = self.notice_text = ""
+        self.message_timer.stop()
         self.message_label.clear()
         self.message_label.hide()
 

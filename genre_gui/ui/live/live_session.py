@@ -22,10 +22,15 @@ from ...audio.streams import FilePlayer, MicStream
 from ...workers.base import WorkerRegistry
 from ...workers.decoding import DecodedFile, FileDecodeWorker
 from ...workers.devices import DeviceProbe
-from ...workers.live_classifier import LiveClassifier
+from ...workers.live_classifier import LIVE_WINDOW_SECONDS, LiveClassifier
 
 #: 66 ticks per second nominal, so timer jitter on a busy machine still leaves >= 60 painted frames
 DISPLAY_INTERVAL_MS = 15
+#: microphone frames per callback: 256 = 5.3 ms at 48 kHz. The newest block is on average half a block old
+#: when a display tick draws it, so the 1024-frame default (21 ms) alone added ~11 ms of latency
+#: (bench/live.py); PulseAudio and ALSA deliver 256-frame blocks without overflows, and the callback
+#: only copies them (its CPU share stays far below 1 %).
+MIC_BLOCKSIZE = 256
 
 
 def fmt_time(seconds: float) -> str:
@@ -46,7 +51,10 @@ class LiveSession(QObject):
     and ``error_cleared()``; ``live_available_changed(bool)`` (PortAudio turned out to be missing);
     ``devices_probed(list | LiveAudioError)``; ``loading(path)``, ``load_ended()`` (the load in progress
     was dropped), ``file_opened(FilePlayer)``, ``file_loaded(path)``, ``file_failed(message)``;
-    ``microphone_started(MicStream)``; ``frame(source, position)`` (draw the newest window) and
+    ``microphone_started(MicStream)``; ``source_changed()`` (the display follows another source, or the
+    microphone stopped: peak holds restart); ``notice(str)`` (a visible switch the user did not ask for in
+    so many words, e.g. the microphone stopped because a file is played); ``frame(source, position)``
+    (draw the newest window) and
     ``redraw(reset)`` (draw the source now, after a pause, a stop or a seek); ``state_changed()``
     (playing, paused, recording changed); ``pipeline_changed(pipeline)``, ``no_model(rejected)``,
     ``waiting(text)``; ``live_prediction``, ``clip_prediction``, ``classifier_failed(message)``.
@@ -63,6 +71,8 @@ class LiveSession(QObject):
     file_loaded = Signal(str)
     file_failed = Signal(str)
     microphone_started = Signal(object)
+    source_changed = Signal()
+    notice = Signal(str)
     frame = Signal(object, int)
     redraw = Signal(bool)
     state_changed = Signal()
@@ -73,7 +83,9 @@ class LiveSession(QObject):
     clip_prediction = Signal(object)
     classifier_failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None, *, classifier_window: float = 30.0) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, classifier_window: float = LIVE_WINDOW_SECONDS
+    ) -> None:
         super().__init__(parent)
         self.player: FilePlayer | None = None
         self.mic: MicStream | None = None
@@ -87,6 +99,8 @@ class LiveSession(QObject):
         self.probe.probed.connect(self._on_devices_probed)
         self.decoders = WorkerRegistry(self)
         self._decode_worker: FileDecodeWorker | None = None  # the load in progress; older ones are stale
+        self._play_when_loaded = False  # the load in progress was asked to play (load_file(play=True))
+        self._clip_answer: tuple[Any, Any, Any] = (None, None, None)  # (player, pipeline, ClipPrediction)
         self.classifier = LiveClassifier(self, max_seconds=classifier_window)
         # a session deleted without shutdown() (its panel closed, a test) must still join the threads: a
         # running QThread destroyed with its owner aborts the process. destroyed fires before children die.
@@ -150,7 +164,16 @@ class LiveSession(QObject):
 
     def _on_clip_prediction(self, pred: Any) -> None:
         if self.player is not None and pred.name == self.player.name:
+            self._clip_answer = (self.player, self._pipeline, pred)
             self.clip_prediction.emit(pred)
+
+    def _show_file_answer(self) -> None:
+        """The file's answer again (after the microphone's): the one computed, else a new one."""
+        player, pipeline, pred = self._clip_answer
+        if player is self.player and pipeline is self._pipeline and pred is not None:
+            self.clip_prediction.emit(pred)  # a long file is not classified a second time
+        else:
+            self._classify_file()
 
     # -- files -------------------------------------------------------------------------------------
     @property
@@ -158,11 +181,17 @@ class LiveSession(QObject):
         """True while a file given to :meth:`load_file` is being decoded."""
         return self._decode_worker is not None
 
-    def load_file(self, path: str) -> bool:
-        """Decode ``path`` in a worker (a newer call supersedes a load in progress); False once shut."""
+    def load_file(self, path: str, play: bool = False) -> bool:
+        """Decode ``path`` in a worker (a newer call supersedes a load in progress); False once shut.
+
+        Once decoded the file is shown and classified; it plays only with ``play=True`` (or a later
+        :meth:`play`): opening a song never makes a sound by itself. The microphone, if it runs, stops
+        then (with a :attr:`notice`): the display and the answer follow one source.
+        """
         if self.shut:
             return False
         self.discard_pending_load()
+        self._play_when_loaded = bool(play)
         worker = FileDecodeWorker(path)
         worker.finished.connect(self._on_file_decoded)
         worker.failed.connect(self._on_file_decode_failed)
@@ -191,15 +220,19 @@ class LiveSession(QObject):
             return
         self._decode_worker = None
         player = decoded.player
-        self._stop_mic()
+        if self.recording:
+            self._stop_mic()
+            self.notice.emit(f"Microphone stopped: showing {player.name}")
         if self.player is not None:
             self.player.close()
         self.player, self.player_path, self.source = player, decoded.path, player
         self.error_cleared.emit()
         self.file_opened.emit(player)
+        self.source_changed.emit()
         self._classify_file()
-        self.status_message.emit(f"Loaded {player.name} ({fmt_time(player.duration)})")
-        if self.live_available:
+        self.status_message.emit(f"Loaded {player.name} ({fmt_time(player.duration)})"
+                                 + ("" if self._play_when_loaded else ": press Play or Space to hear it"))
+        if self._play_when_loaded and self.live_available:
             self.play()
         self.state_changed.emit()
         self.file_loaded.emit(decoded.path)
@@ -225,13 +258,20 @@ class LiveSession(QObject):
         player = self.player
         if player is None or self.shut:
             return
-        self._stop_mic()
+        if self.recording:
+            self._stop_mic()  # one source at a time: the switch is said, not silent
+            self.notice.emit(f"Microphone stopped: playing {player.name}")
+        switched = self.source is not player
         self.source = player
+        if switched:
+            self.source_changed.emit()
+            self._show_file_answer()  # the answer shown was the microphone's
         try:
             player.play()
         except LiveAudioError as exc:
             self._audio_error(exc)
             return
+        self.error_cleared.emit()
         self.display_timer.start()
         self.status_message.emit(f"Playing {player.name}")
         self.state_changed.emit()
@@ -269,10 +309,12 @@ class LiveSession(QObject):
         if self.shut:
             return None
         self.discard_pending_load()  # the newer request wins: a file arriving later must not stop the mic
+        paused = None
         if self.player is not None and self.player.state == "playing":
             self.player.pause()
+            paused = self.player.name
         self._stop_mic()
-        mic = MicStream(device=device or None, samplerate=samplerate or None)
+        mic = MicStream(device=device or None, samplerate=samplerate or None, blocksize=MIC_BLOCKSIZE)
         try:
             mic.start()
         except LiveAudioError as exc:
@@ -281,6 +323,9 @@ class LiveSession(QObject):
         self.mic, self.source = mic, mic
         self.error_cleared.emit()
         self.microphone_started.emit(mic)
+        self.source_changed.emit()
+        if paused:
+            self.notice.emit(f"{paused} paused: listening to the microphone")
         if self.pipeline is not None:
             self.waiting.emit("Listening…")
             self.classifier.start(mic)
@@ -293,7 +338,10 @@ class LiveSession(QObject):
         return mic
 
     def stop_microphone(self) -> None:
+        was = self.recording
         self._stop_mic()
+        if was:
+            self.source_changed.emit()
         self.state_changed.emit()
 
     def _stop_mic(self) -> None:

@@ -50,7 +50,7 @@ class SpectrogramView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot_widget)
         plot = self.plot_widget.getPlotItem()
-        plot.setLabel("bottom", "Time", units="s")
+        plot.setLabel("bottom", "Time (s; 0 = now)")
         plot.setLabel("left", "Frequency (Hz)")
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)

@@ -1,4 +1,5 @@
-"""Live spectrum: dB against log-frequency, with peak hold and a marker at the maximum.
+"""Live spectrum: dB against log-frequency, with peak hold, a marker at the maximum and a readout under
+the cursor (frequency, nearest note, the spectrum's level there: "440 Hz  A4  -12 dB").
 
 All buffers are allocated in :meth:`SpectrumView.configure`; a display tick only fills them and calls
 ``setData``. The DSP is :func:`genre_gui.core.spectral.frame_spectrum_db`, the same kernel the features use.
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...core.spectral import fft_frequencies, frame_spectrum_db, get_window
 
-__all__ = ["SpectrumView", "FFT_SIZES", "WINDOWS", "FLOOR_DB", "peak_frequency"]
+__all__ = ["SpectrumView", "FFT_SIZES", "WINDOWS", "FLOOR_DB", "peak_frequency", "note_name"]
 
 FFT_SIZES = (1024, 2048, 4096, 8192)
 #: picker label -> scipy window name
@@ -42,6 +43,18 @@ def peak_frequency(db: np.ndarray, freqs: np.ndarray, start: int = 1) -> tuple[f
         step = freqs[1] - freqs[0]
         return float(freqs[k] + shift * step), float(b - 0.25 * (a - c) * shift)
     return float(freqs[k]), float(db[k])
+
+
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def note_name(freq: float, a4: float = 440.0) -> str:
+    """The nearest equal-tempered note (A4 = ``a4`` Hz, scientific pitch: C4 is middle C): ``"A4"``;
+    ``""`` for no positive frequency."""
+    if not freq > 0:
+        return ""
+    midi = int(round(69 + 12 * np.log2(freq / a4)))
+    return f"{NOTE_NAMES[midi % 12]}{midi // 12 - 1}"
 
 
 #: the label throttle's clock (a test freezes it: on a loaded machine, real time passes between frames)
@@ -76,6 +89,16 @@ class SpectrumView(QWidget):
         plot.addItem(self.marker)
         self.marker_label = pg.TextItem(color=(255, 120, 120), anchor=(0.5, 1.3))
         plot.addItem(self.marker_label)
+        # the cursor readout: a thin vertical line and its text, shown while the mouse is over the plot
+        pen = pg.mkPen((220, 220, 220, 120), width=1)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+        self.cursor_line.setVisible(False)
+        plot.addItem(self.cursor_line, ignoreBounds=True)
+        self.readout = pg.TextItem(color=(235, 235, 235), fill=pg.mkBrush(0, 0, 0, 160), anchor=(0, 0))
+        self.readout.setVisible(False)
+        plot.addItem(self.readout, ignoreBounds=True)
+        self.cursor_freq: float | None = None  # Hz under the mouse, None when it is elsewhere
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.peak_hold = True
         self.samplerate = 0
         self.n_fft = 0
@@ -107,6 +130,52 @@ class SpectrumView(QWidget):
         ])
         self.reset_peak()
         self.curve.setData(self._x, self.db[1:])
+
+    # -- cursor readout ----------------------------------------------------------------------------
+    def readout_text(self, freq: float) -> str:
+        """``"440 Hz  A4  -12 dB"``: ``freq``, its nearest note and the shown spectrum's level at the
+        nearest bin."""
+        if not self.n_fft or not freq > 0:
+            return ""
+        k = int(np.clip(np.round(freq * self.n_fft / self.samplerate), 1, self.db.shape[0] - 1))
+        hz = f"{freq:.1f}" if freq < 100 else f"{freq:.0f}"
+        return f"{hz} Hz  {note_name(freq)}  {self.db[k]:.0f} dB"
+
+    def show_cursor(self, freq: float | None) -> None:
+        """Show the readout for ``freq`` Hz (None: hide it)."""
+        self.cursor_freq = freq if freq is not None and self.n_fft else None
+        if self.cursor_freq is None:
+            self.cursor_line.setVisible(False)
+            self.readout.setVisible(False)
+            return
+        x = float(np.log10(self.cursor_freq))
+        self.cursor_line.setPos(x)
+        self.cursor_line.setVisible(True)
+        self._place_readout()
+        self.readout.setVisible(True)
+
+    def _place_readout(self) -> None:
+        f = self.cursor_freq
+        if f is None:
+            return
+        self.readout.setText(self.readout_text(f))
+        vb = self.plot_widget.getPlotItem().getViewBox()
+        (x0, x1), (_, y1) = vb.viewRange()
+        x = float(np.log10(f))
+        # at the top of the plot, on the right of the line; on its left near the right edge
+        self.readout.setAnchor((1, 0) if x > x0 + 0.7 * (x1 - x0) else (0, 0))
+        self.readout.setPos(x, y1)
+
+    def _on_mouse_moved(self, pos: Any) -> None:
+        vb = self.plot_widget.getPlotItem().getViewBox()
+        if not self.n_fft or not vb.sceneBoundingRect().contains(pos):
+            self.show_cursor(None)
+            return
+        self.show_cursor(float(10 ** vb.mapSceneToView(pos).x()))
+
+    def leaveEvent(self, event: Any) -> None:
+        self.show_cursor(None)
+        super().leaveEvent(event)
 
     def set_peak_hold(self, on: bool) -> None:
         self.peak_hold = bool(on)
@@ -148,6 +217,7 @@ class SpectrumView(QWidget):
                 # near the top of the plot the label goes under the dot, where it stays visible
                 self.marker_label.setAnchor((0.5, -0.3) if level > -20.0 else (0.5, 1.3))
                 self.marker_label.setPos(x, level)
+                self._place_readout()  # the level under the cursor follows the sound, at the same pace
         else:
             self.marker.setData([], [])
             self.marker_label.setText("")
