@@ -92,12 +92,18 @@ def test_bad_audio_files_are_listed_with_reasons(ready, qtbot, corpus):
     assert table.rowCount() == len(paths)
     rows = {table.item(r, 0).toolTip(): [table.item(r, c).text() for c in range(3)]
             for r in range(table.rowCount())}
+    tips = {table.item(r, 0).toolTip(): table.item(r, 1).toolTip() for r in range(table.rowCount())}
     for name, path in zip(BAD_AUDIO, paths):
         kind = KINDS_BY_NAME[name]
-        name_cell, genre_cell, reason = rows[path]
-        assert name_cell == os.path.basename(path) and "not classified" in genre_cell
-        assert os.path.basename(path) in reason, reason
+        name_cell, answer_cell, confidence = rows[path]
+        # the file's name first, then the reason itself (not a path that cuts it off); the whole message,
+        # path included, in the answer's tooltip
+        assert name_cell == os.path.basename(path) and answer_cell.startswith("not classified: ")
+        reason = answer_cell.removeprefix("not classified: ")
         assert re.search(kind.reason, reason, re.IGNORECASE), (name, reason)
+        assert confidence == "—"
+        (pred,) = [p for p in preds if p.path == path]
+        assert tips[path] == pred.error and os.path.basename(path) in pred.error
     good = preds[-1]
     assert good.error is None and good.genre in pipeline.classes
     # the answer cell says the answer in words ("jazz 87 %", "not music (89 %)", "unsure (top two: ...)")
