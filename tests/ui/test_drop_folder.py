@@ -78,8 +78,9 @@ def test_drop_folder_extract_train_evaluate(window, qtbot, genre_folder, gtzan_c
     pred = blocker.args[0].predictions[0]
     assert pred.error is None and pred.genre in ds.classes
     assert abs(sum(pred.probabilities.values()) - 1.0) < 1e-6
-    lib = window.library_panel
-    assert lib.predictions.rowCount() == 1 and lib.predictions.item(0, 1).text() == pred.answer
+    home = window.home_panel  # the answer is on Home, wherever the song was dropped
+    assert home.predictions.rowCount() == 1 and home.predictions.item(0, 1).text() == pred.answer
+    assert window.docks["home"].isVisible() and not window.docks["home"].visibleRegion().isEmpty()
     assert pred.genre in pred.answer  # "rock 61 %", or "unsure (top two: rock 26 %, hiphop 23 %)"
 
 
