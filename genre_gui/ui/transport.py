@@ -27,14 +27,20 @@ class Transport(QObject):
         self.live, self.home, self.raise_panel = live, home, raise_panel
 
     def toggle_play(self) -> None:
+        """Space. On Home, the selected answer's song (loaded first when it is not the one in the Live
+        panel); elsewhere, the Live panel's own file: play, or pause when playing."""
         panel = self.live.panel
         if panel is None:
             self.message.emit("Playback is not ready yet (or there is no audio output here)", 5000)
             return
-        if panel.player is None and self.home.selected_path():
-            panel.play_file(self.home.selected_path(), play=True)
+        selected = self.home.selected_path()
+        on_home = self.home.isVisible() and not self.home.visibleRegion().isEmpty()
+        loaded = panel.session.player_path if panel.player is not None else None
+        if selected and (panel.player is None or (on_home and selected != loaded)):
+            panel.play_file(selected, play=True)
             return
-        panel.toggle_play()
+        if not panel.toggle_play():
+            self.message.emit("Nothing to play: classify a song or open one in the Live panel", 5000)
 
     def stop(self) -> None:
         """Stop the Live panel's song and a clip played from a table."""

@@ -240,3 +240,29 @@ def test_file_dialogs_remember_their_folder_per_kind(app_settings, monkeypatch, 
     dialogs.choose_model_to_load(None, app_settings)
     # each kind starts where that kind was last chosen, not where the other one was
     assert started[2:] == [str(songs), str(models)]
+
+
+@pytest.mark.shared_data
+def test_a_dropped_song_does_not_play_and_space_plays_it_from_any_tab(window, qtbot, gtzan_clip_paths):
+    from PySide6.QtGui import QKeySequence
+
+    w = window
+    qtbot.waitUntil(lambda: w.live_panel is not None, timeout=60000)
+    panel = w.live_panel
+    song = next(p for p in gtzan_clip_paths if p.name == "jazz.00002.flac")
+    with qtbot.waitSignal(w.jobs.prediction_finished, timeout=120000):
+        w.open_paths([str(song)])  # as a drop
+    qtbot.waitUntil(lambda: panel.player is not None and not panel.loading, timeout=60000)
+    assert panel.session.player_path == str(song)
+    assert panel.player.state != "playing" and panel.transport_state != "playing"  # loaded, silent
+    assert w.play_action.shortcut() == QKeySequence("Space")
+    w.raise_panel("training")  # the transport works from any tab
+    w.play_action.trigger()
+    qtbot.waitUntil(lambda: panel.player.state == "playing", timeout=10000)
+    w.play_action.trigger()
+    qtbot.waitUntil(lambda: panel.player.state == "paused", timeout=10000)
+    w.play_action.trigger()
+    qtbot.waitUntil(lambda: panel.player.state == "playing", timeout=10000)
+    assert w.stop_action.shortcut() == QKeySequence("Ctrl+.")
+    w.stop_action.trigger()
+    qtbot.waitUntil(lambda: panel.player.state == "stopped", timeout=10000)
