@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 #: beyond this many classes the cell numbers would be unreadable
 MAX_ANNOTATED_CLASSES = 20
+#: numbers are never drawn smaller than this (points); smaller cells show colours only
+MIN_POINT_SIZE = 6.0
 COLORMAP = "viridis"
 
 
@@ -25,6 +27,10 @@ class CellLabels(pg.GraphicsObject):
         self._texts: list[list[str]] = []
         self._dark: np.ndarray = np.zeros((0, 0), bool)
         self.font = QFont()
+        #: what the last paint drew: (row, col, text box in device pixels); ``hidden`` when cells were
+        #: too small for numbers. Kept for the tests: overlapping numbers are a layout bug.
+        self.drawn: list[tuple[int, int, QRectF]] = []
+        self.hidden = False
 
     def set_cells(self, texts: list[list[str]], dark: np.ndarray, font: QFont) -> None:
         self.prepareGeometryChange()
@@ -40,20 +46,47 @@ class CellLabels(pg.GraphicsObject):
 
     def paint(self, painter, *args) -> None:  # Qt override
         n = len(self._texts)
+        self.drawn = []
+        self.hidden = False
         if not n:
             return
         to_device = painter.transform()
+        origin = to_device.map(QPointF(0, 0))
+        corner = to_device.map(QPointF(1, 1))
+        cell_w, cell_h = abs(corner.x() - origin.x()), abs(corner.y() - origin.y())
+        font = self.fitting_font(cell_w, cell_h)
+        if font is None:  # cells too small for any legible number: colours only (the tooltip/table has them)
+            self.hidden = True
+            return
+        fm = QFontMetrics(font)
         painter.save()
         painter.resetTransform()
-        painter.setFont(self.font)
+        painter.setFont(font)
         white, black = QColor(255, 255, 255), QColor(0, 0, 0)
         for r in range(n):
             for c in range(n):
+                text = self._texts[r][c]
                 centre = to_device.map(QPointF(c + 0.5, r + 0.5))
+                w, h = fm.horizontalAdvance(text), fm.height()
+                box = QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h)
                 painter.setPen(white if self._dark[r, c] else black)
-                painter.drawText(QRectF(centre.x() - 60, centre.y() - 30, 120, 60),
-                                 int(Qt.AlignmentFlag.AlignCenter), self._texts[r][c])
+                painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+                self.drawn.append((r, c, box))
         painter.restore()
+
+    def fitting_font(self, cell_w: float, cell_h: float) -> QFont | None:
+        """The item's font, shrunk (not below ``MIN_POINT_SIZE``) until the widest number fits a cell with
+        a margin; None when even that does not fit, so neighbouring numbers never run into each other."""
+        widest = max((t for row in self._texts for t in row), key=len, default="")
+        font = QFont(self.font)
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+        while size >= MIN_POINT_SIZE:
+            font.setPointSizeF(size)
+            fm = QFontMetrics(font)
+            if fm.horizontalAdvance(widest) + 4 <= cell_w and fm.height() <= cell_h:
+                return font
+            size -= 0.5
+        return None
 
 
 class _ClickableImage(pg.ImageItem):
