@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 #: print sizes of the report's images (pixels) and their fonts (points): legible on paper and on screen
 REPORT_WIDTH = 1400
 REPORT_HEIGHT = 900
-MATRIX_WIDTH = 520  # per model, in confusion_matrices.png
+MATRIX_WIDTH = 600  # per model, in confusion_matrices.png
 MATRIX_HEIGHT = 700
 TITLE_PT, CAPTION_PT, AXIS_PT, TICK_PT, LEGEND_PT = 17, 12, 13, 11, 12
 

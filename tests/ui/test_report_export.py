@@ -21,7 +21,8 @@ def trained(window, qtbot):
 
 
 def _distinct_colours(image: QImage, step: int = 7) -> int:
-    return len({image.pixel(x, y) for x in range(0, image.width(), step) for y in range(0, image.height(), step)})
+    return len({image.pixel(x, y) for x in range(0, image.width(), step)
+                for y in range(0, image.height(), step)})
 
 
 def test_export_creates_nested_folder_and_asks_before_overwriting(trained, tmp_path, monkeypatch):

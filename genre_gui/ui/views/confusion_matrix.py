@@ -161,7 +161,12 @@ class ConfusionMatrixPlot(QObject):
         self.image.setRect(QRectF(0, 0, n, n))
         labels = [self._short(c) for c in self.classes]
         ticks = [[(i + 0.5, lab) for i, lab in enumerate(labels)]]
-        self.plot.getAxis("left").setTicks(ticks)
+        left = self.plot.getAxis("left")
+        left.setTicks(ticks)
+        # the axis learns its text width only while painting, and hides labels wider than it has room
+        # for: drawn once (an exported figure) the widest row name ("classical") was missing
+        fm = QFontMetrics(left.style.get("tickFont") or QFont())
+        left._updateMaxTextSize(max((fm.horizontalAdvance(s) for s in labels), default=0) + 4)
         self.plot.getAxis("bottom").setTicks(ticks)
         self._fit_bottom_labels()
         self.plot.setXRange(0, n, padding=0)
@@ -185,6 +190,8 @@ class ConfusionMatrixPlot(QObject):
         shown = [("\n" + s if (stagger and i % 2) else s) for i, s in enumerate(labels)]
         ax.setTicks([[(i + 0.5, s) for i, s in enumerate(shown)]])
         ax.setStyle(tickTextHeight=2 * fm.height() if stagger else fm.height())
+        ax.textHeight = 0  # measured again below: two staggered lines, or one
+        ax._updateMaxTextSize(2 * fm.height() if stagger else fm.height())
         ax.setHeight(None)
 
     def _short(self, name: str) -> str:
