@@ -53,7 +53,8 @@ class EvaluationPanel(QWidget):
         # a fixed width: growing to fit a new model's name re-laid out the whole dock area (the Training
         # tab beside it too) and repainted its live plots, a 45 ms stall each time a model finished
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(30)
+        # 20 characters: the panel must fit beside the others at 1024 px (it grows with the panel anyway)
+        self.model_combo.setMinimumContentsLength(20)
         self.model_combo.currentIndexChanged.connect(self._refresh)
         self.counts = QRadioButton("Counts")
         self.normalised = QRadioButton("Row-normalised")
@@ -96,16 +97,20 @@ class EvaluationPanel(QWidget):
         self.per_class.enable_sorting()
         self.per_class.setToolTip("Click a header to sort; Ctrl+C or right-click copies (tab-separated)")
 
+        # two rows of controls, not one: a single row made the panel's minimum width 850 px
         top = QHBoxLayout()
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.model_combo, 1)
-        top.addWidget(self.counts)
-        top.addWidget(self.normalised)
-        top.addWidget(self.export_button)
+        options = QHBoxLayout()
+        options.addWidget(self.counts)
+        options.addWidget(self.normalised)
+        options.addStretch(1)
+        options.addWidget(self.export_button)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(top)
+        ll.addLayout(options)
         ll.addWidget(self.info)
         ll.addWidget(self.matrix, 1)
         right = QSplitter(Qt.Orientation.Vertical)
