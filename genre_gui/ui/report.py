@@ -216,6 +216,24 @@ def confusion_figure(run: TrainingRun) -> ReportFigure:
     return fig
 
 
+def matrix_figure(result, dataset_name: str, normalised: bool) -> ReportFigure:
+    """One model's matrix (Evaluation's "Export matrix…"), titled with the model, data and protocol."""
+    from .views.confusion_matrix import ConfusionMatrixPlot
+    from .views.palette import model_label
+
+    kind = "row-normalised" if normalised else "counts"
+    caption = (f"Dataset: {dataset_name or 'unnamed'} \u00b7 Protocol: {result.protocol}",
+               f"Model: {model_label(result.model)}, accuracy {result.accuracy:.1%}, "
+               f"{len(result.y_true)} clips evaluated")
+    fig = ReportFigure(f"Confusion matrix ({kind})", caption, MATRIX_HEIGHT + 100, MATRIX_HEIGHT + 60)
+    plot = fig.add_plot()
+    fig.set_label(plot, "bottom", "predicted genre")
+    fig.set_label(plot, "left", "true genre")
+    cm = ConfusionMatrixPlot(plot, annotate=True, font_pt=TICK_PT)
+    cm.set_matrix(confusion(result, normalised), result.classes, normalised=normalised)
+    return fig
+
+
 def copied_figure(source: pg.PlotItem, run: TrainingRun) -> ReportFigure:
     """A print-size copy of another panel's plot: its title, axis labels, log mode, ticks and curves."""
     import pyqtgraph as pg

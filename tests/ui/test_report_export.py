@@ -117,3 +117,17 @@ def test_report_names_match_what_is_written(trained, tmp_path):
         plots.update(panel.report_plots(run))
     written = trained.reports.export(str(tmp_path / "r"))
     assert sorted(p.name for p in written) == sorted(report.report_names(run, plots))
+
+
+def test_evaluation_matrix_export_names_model_data_and_protocol(trained, tmp_path):
+    ev = trained.evaluation_panel
+    ev.select_model("knn")
+    r = ev.current_result()
+    fig = report.matrix_figure(r, ev.dataset_name, normalised=False)
+    text = "\n".join(fig.titles)
+    assert trained.state.run.dataset_name in text and r.protocol in text and model_label("knn") in text
+    written = ev.export_matrix(str(tmp_path / "cm.csv"))
+    assert [p.rsplit("/", 1)[-1] for p in written] == ["cm.csv", "cm.png"]
+    image = QImage(written[1])
+    assert (image.width(), image.height()) == (fig.width, fig.height)
+    assert _distinct_colours(image) > 20

@@ -60,6 +60,10 @@ def test_comparison_chart_not_clipped_at_1024(small_window, qtbot):
     # the plot (title, axes, bars) is laid out within the view, not wider than it (then it was cut)
     assert cp.bars.plot.sceneBoundingRect().width() <= view.viewport().width() + 1
     assert cp.bars.plot.getViewBox().viewRange()[0][1] >= len(cp.results) - 0.5  # every model's bars in range
+    # the percentages above the bars: left out rather than run into each other
+    shown = [it.sceneBoundingRect() for it in cp.bars._items
+             if it.__class__.__name__ == "TextItem" and it.isVisible()]
+    assert not [(a, b) for a, b in itertools.combinations(shown, 2) if a.intersects(b)]
     # every model named under its bars (on two lines when the name is wider than its place)
     ticks = [t[1].replace("\n", " ") for t in cp.bars.plot.getAxis("bottom")._tickLevels[0]]
     assert ticks == [model_label(r.model) for r in cp.results]

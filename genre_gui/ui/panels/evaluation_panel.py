@@ -221,7 +221,7 @@ class EvaluationPanel(QWidget):
     def export_matrix(self, csv_path: str) -> list[str]:
         """Write the matrix shown to ``csv_path`` and the same name with ``.png``; returns the paths."""
         from ...core.persistence import atomic_write
-        from ..report import confusion_csv, export_png
+        from ..report import confusion_csv, matrix_figure, png_bytes
 
         r = self.current_result()
         if r is None:
@@ -229,8 +229,9 @@ class EvaluationPanel(QWidget):
         base = os.path.splitext(csv_path)[0]
         norm = self.normalised.isChecked()
         atomic_write(base + ".csv", confusion_csv(r, norm))
-        self.drawing.flush()  # a matrix of a panel never shown is not drawn yet
-        export_png(self.matrix.graphics.scene(), base + ".png", width=1000)
+        # drawn afresh at print size with the model, data and protocol in its title (not the on-screen
+        # view scaled up, which names neither and depends on the window's size)
+        atomic_write(base + ".png", png_bytes(matrix_figure(r, self.dataset_name, norm).render()))
         return [base + ".csv", base + ".png"]
 
     def export_matrix_dialog(self) -> None:

@@ -95,8 +95,10 @@ class MetricBarsView(QWidget):
         super().__init__(parent)
         self.plot_widget = pg.PlotWidget()
         self.plot = self.plot_widget.getPlotItem()
-        # short: a title wider than the plot set the plot's minimum width and clipped the bars at 1024 px
-        self.plot.setTitle("Accuracy and macro-F1")
+        # short, and no legend on screen: a title or legend wider than the plot set the plot's minimum
+        # width and clipped the bars at 1024 px (the exported report has the legend)
+        self.plot.setTitle("Accuracy (solid), macro-F1 (light)")
+        self.plot_widget.setToolTip("Bars: mean over folds; whiskers: ± one standard deviation over folds")
         self.plot.setLabel("left", "score")
         self.plot.setLabel("bottom", "model")
         self.plot.setYRange(0, TOP, padding=0)
@@ -106,7 +108,6 @@ class MetricBarsView(QWidget):
         f = QFont()
         f.setPointSize(9)
         self.plot.getAxis("bottom").setTickFont(f)
-        self.legend = metric_legend(self.plot, 8)
         self.plot_widget.setMinimumSize(220, 180)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -120,6 +121,7 @@ class MetricBarsView(QWidget):
         for it in self._items:
             self.plot.removeItem(it)
         self._items, self.values = draw_metric_bars(self.plot, results)
+        self.plot.setYRange(0, 1.08, padding=0)  # no legend to make room for above 100 %
         self._labels = [model_label(r.model) for r in results]
         self._fit_bottom_labels()
 
@@ -133,6 +135,14 @@ class MetricBarsView(QWidget):
         # one model spans 1 of the (n + 0.2) units of the x range
         place = (self.plot.getViewBox().width() or 1.0) / (len(self._labels) + 0.2) - 8
         shown = [wrap_label(s, place, fm) for s in self._labels]
+        # the percentages above the bars only where a bar is wide enough to hold one (the table beside
+        # has them all): at 1024 px neighbouring labels ran into each other
+        texts = [it for it in self._items if isinstance(it, pg.TextItem)]
+        if texts:
+            widest = QFontMetrics(texts[0].textItem.font()).horizontalAdvance("100.0%")
+            fits = BAR_WIDTH * (place + 8) >= widest + 2
+            for t in texts:
+                t.setVisible(fits)
         ax.setTicks([[(i, s) for i, s in enumerate(shown)]])
         two = any("\n" in s for s in shown)
         ax.setStyle(tickTextHeight=2 * fm.height() if two else fm.height())
