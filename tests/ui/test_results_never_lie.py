@@ -88,3 +88,15 @@ def test_a_dataset_loaded_during_the_run_marks_its_results_stale_at_once(window,
 def test_no_banner_without_results(window):
     _announce_other_dataset(window, "Something else")
     assert not window.evaluation_panel.banner.stale and not window.comparison_panel.banner.stale
+
+
+def test_learning_curve_names_its_dataset(window, qtbot):
+    from ui_helpers import show_panel
+
+    configure_quick_run(window, models=("knn",))
+    _train(window, qtbot)
+    panel = show_panel(window, qtbot, "comparison")
+    panel.learning.draws.setValue(1)
+    with qtbot.waitSignal(window.jobs.curves_finished, timeout=120000):
+        panel.learning.compute_button.click()
+    assert panel.learning.note.text().startswith(f"On {window.state.dataset.name}:")

@@ -140,6 +140,7 @@ class ComparisonPanel(QWidget):
                                              "of the last run.")
             return
         self.learning.clear()
+        self.learning.dataset_name = str(getattr(dataset, "name", ""))
         specs = tuple(ModelSpec(r.model, dict(r.params)) for r in self.results)
         self._jobs.learning_curves(LearningCurveRequest(dataset, specs, int(draws)))
 
