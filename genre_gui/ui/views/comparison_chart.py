@@ -173,7 +173,12 @@ class SmallMultiplesView(QWidget):
 
     def _draw(self, i: int, r, normalised: bool) -> None:
         while len(self.plots) <= i:
-            pi = self.graphics.addPlot(row=0, col=len(self.plots))
+            col = len(self.plots)
+            pi = self.graphics.addPlot(row=0, col=col)
+            # equal widths: the layout shares space by preferred widths, which follow the titles, so a
+            # short one ("k-NN: 66.4%") left its matrix the narrowest
+            self.graphics.ci.layout.setColumnStretchFactor(col, 1)
+            pi.setPreferredWidth(200)
             pi.setLabel("bottom", "predicted")
             pi.setLabel("left", "true")
             self.plots.append(ConfusionMatrixPlot(pi, annotate=True, short_labels=True, font_pt=7))

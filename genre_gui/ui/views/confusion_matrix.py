@@ -90,9 +90,21 @@ class CellLabels(pg.GraphicsObject):
 
 
 class _ClickableImage(pg.ImageItem):
-    def __init__(self, on_click) -> None:
+    def __init__(self, on_click, describe=None) -> None:
         super().__init__()
         self._on_click = on_click
+        self._describe = describe
+        self.setAcceptHoverEvents(True)
+
+    def hoverEvent(self, ev) -> None:  # pyqtgraph override
+        # the cell's value in a tooltip: small matrices leave their numbers out when cells are too small
+        if self._describe is None or ev.isExit() or self.image is None:
+            self.setToolTip("")
+            return
+        p = ev.pos()
+        col, row = int(np.floor(p.x())), int(np.floor(p.y()))
+        ncol, nrow = self.image.shape[:2]
+        self.setToolTip(self._describe(row, col) if 0 <= row < nrow and 0 <= col < ncol else "")
 
     def mouseClickEvent(self, ev) -> None:  # Qt/pyqtgraph override
         if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
@@ -120,7 +132,7 @@ class ConfusionMatrixPlot(QObject):
         self.annotate = annotate
         self.short_labels = short_labels
         self.font_pt = font_pt
-        self.image = _ClickableImage(self.cell_clicked.emit)
+        self.image = _ClickableImage(self.cell_clicked.emit, self.describe)
         self.plot.addItem(self.image)
         self.plot.invertY(True)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -144,6 +156,7 @@ class ConfusionMatrixPlot(QObject):
         self.plot.addItem(self._highlight)
         self.plot.getViewBox().sigResized.connect(self._fit_bottom_labels)
         self.matrix: np.ndarray | None = None
+        self._normalised = False
         self.classes: list[str] = []
         self.levels = (0.0, 1.0)
 
@@ -151,6 +164,7 @@ class ConfusionMatrixPlot(QObject):
         m = np.asarray(matrix, dtype=float)
         m = np.where(np.isfinite(m), m, 0.0)
         self.matrix = m
+        self._normalised = bool(normalised)
         self.classes = [str(c) for c in classes]
         n = len(self.classes)
         vmax = 1.0 if normalised else max(1.0, float(m.max(initial=0.0)))
@@ -221,6 +235,14 @@ class ConfusionMatrixPlot(QObject):
     def highlight(self, row: int, col: int) -> None:
         self._highlight.setRect(QRectF(col + 0.04, row + 0.04, 0.92, 0.92))
         self._highlight.show()
+
+    def describe(self, row: int, col: int) -> str:
+        """A cell in words (its tooltip): "true blues, predicted rock: 0.12"."""
+        if self.matrix is None or not (0 <= row < len(self.classes) and 0 <= col < len(self.classes)):
+            return ""
+        v = float(self.matrix[row, col])
+        value = f"{v:.2f}" if self._normalised else f"{int(round(v))} clip(s)"
+        return f"true {self.classes[row]}, predicted {self.classes[col]}: {value}"
 
     def cell_text(self, row: int, col: int) -> str:
         return self.labels.text(row, col)
