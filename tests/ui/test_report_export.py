@@ -132,3 +132,21 @@ def test_evaluation_matrix_export_names_model_data_and_protocol(trained, tmp_pat
     image = QImage(written[1])
     assert (image.width(), image.height()) == (fig.width, fig.height)
     assert _distinct_colours(image) > 20
+
+
+def test_hold_out_report_says_hold_out(window, qtbot, tmp_path):
+    configure_quick_run(window, models=("knn",), protocol="holdout")
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=120000):
+        window.training_panel.train_button.click()
+    run = window.state.run
+    written = window.reports.export(str(tmp_path / "holdout"))
+    assert "pairwise.csv" not in {p.name for p in written}  # no paired tests for one split
+    plots: dict = {}
+    for panel in window.reports.panels:
+        plots.update(panel.report_plots(run))
+    figures = report.report_figures(run, plots)
+    for name, fig in figures.items():
+        caption = "\n".join(fig.titles)
+        assert "Protocol: hold-out" in caption and "Model: k-NN" in caption, name
+    knn = next(item for item in figures["knn_accuracy_vs_k"].layout.items if hasattr(item, "getAxis"))
+    assert "fold" not in knn.getAxis("bottom").labelText  # one split: no fold to name
