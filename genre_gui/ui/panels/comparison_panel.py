@@ -205,8 +205,8 @@ class ComparisonPanel(QWidget):
                          dataset)
 
     def report_plots(self, _run=None) -> dict:
-        """The plots of the report export (drawn now if the panel was never shown)."""
-        self.drawing.flush()
+        """The plots of the report export by file name; the report redraws these two from the run at
+        print size (:func:`..report.report_figures`), so the panel need not have been drawn."""
         return {"comparison": self.bars.plot, "confusion_matrices": self.multiples.graphics.scene()}
 
     def set_current_model(self, text: str) -> None:
