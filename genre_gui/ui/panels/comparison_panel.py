@@ -25,6 +25,7 @@ from ..views.comparison_chart import MetricBarsView, SmallMultiplesView
 from ..views.learning_curve import LearningCurveView
 from ..views.pairwise_table import PairwiseView, PerClassF1View
 from ..views.palette import model_label
+from ..views.stale import StaleBanner
 from ..widgets import CopyableTable
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ class ComparisonPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.results: list = []
+        self.dataset_name = ""  # the data the results shown came from
+        self._pending: tuple = (None, "")  # (dataset, name) of the run in progress
+        self._state: AppState | None = None
         self.bars = MetricBarsView()
         self.table = CopyableTable(["model", "accuracy", "±", "macro-F1", "±", "train s", "clips"])
         self.table.enable_sorting(1, Qt.SortOrder.DescendingOrder)
@@ -92,8 +96,10 @@ class ComparisonPanel(QWidget):
         split.addWidget(top)
         split.addWidget(self.tabs)
         split.setSizes([420, 380])
+        self.banner = StaleBanner((self.bars, self.table, self.tabs))
         lay = QVBoxLayout(self)
         lay.addLayout(actions)
+        lay.addWidget(self.banner)
         lay.addWidget(split, 1)
 
     def _keep_activated(self, i: int) -> None:
@@ -103,7 +109,9 @@ class ComparisonPanel(QWidget):
         """Show ``state``'s run and current model; run learning curves through ``jobs`` on ``state``'s
         dataset, for the models shown here."""
         self._jobs, self._state = jobs, state
+        jobs.training_started.connect(self._run_started)
         state.run_changed.connect(self.show_run)
+        state.dataset_changed.connect(self.banner.info_loaded)
         state.pipeline_changed.connect(lambda _p: self.set_current_model(state.model_label))
         self.learning.compute_requested.connect(self.compute_learning_curves)
         self.learning.cancel_requested.connect(jobs.cancel_learning_curves)
@@ -132,12 +140,21 @@ class ComparisonPanel(QWidget):
                                              "of the last run.")
             return
         self.learning.clear()
+        self.learning.dataset_name = str(getattr(dataset, "name", ""))
         specs = tuple(ModelSpec(r.model, dict(r.params)) for r in self.results)
         self._jobs.learning_curves(LearningCurveRequest(dataset, specs, int(draws)))
 
-    def set_results(self, results: list, note: str = "", tests: list | None = None) -> None:
+    def _run_started(self, request) -> None:
+        self._pending = (request.dataset, str(getattr(request.dataset, "name", "")))
+
+    def set_results(self, results: list, note: str = "", tests: list | None = None, dataset_name: str = "",
+                    dataset=None) -> None:
         """Show a run's models; ``tests`` are its paired tests (``TrainingRun.tests``, computed by the
-        worker), None or empty when there are none (a hold-out, or a cancelled run)."""
+        worker), None or empty when there are none (a hold-out, or a cancelled run). ``dataset_name``
+        (and ``dataset`` when known) is the data they were trained on."""
+        current_data = None if self._state is None else self._state.dataset
+        self.banner.set_source(dataset, dataset_name, current_data, has_results=bool(results))
+        self.dataset_name = dataset_name
         self.results = list(results)
         self.tests = list(tests or [])
         protocol = self.results[0].protocol if self.results else ""
@@ -171,7 +188,8 @@ class ComparisonPanel(QWidget):
                 warning = (f"Only {n} clips were tested, so these accuracies are rough: 95 % Wilson "
                            "intervals " + ", ".join(f"{model_label(r.model)} {lo:.0%}–{hi:.0%}"
                                                     for r, (lo, hi) in zip(self.results, spans)) + ".")
-            self.summary.setText((note + " " if note else "") + f"Protocol: {protocol}; "
+            data = f"Dataset: {dataset_name}. " if dataset_name else ""
+            self.summary.setText((note + " " if note else "") + data + f"Protocol: {protocol}; "
                                  f"{folds} fold{'s' if folds != 1 else ''} per model, "
                                  f"{n} clips in the matrices." + (f" {warning}" if warning else ""))
         else:
@@ -182,11 +200,13 @@ class ComparisonPanel(QWidget):
         if run is None:
             self.set_results([])
             return
-        self.set_results(run.results, "Cancelled run." if run.cancelled else "", run.tests)
+        dataset = self._pending[0] if self._pending[1] == run.dataset_name else None
+        self.set_results(run.results, "Cancelled run." if run.cancelled else "", run.tests, run.dataset_name,
+                         dataset)
 
     def report_plots(self, _run=None) -> dict:
-        """The plots of the report export (drawn now if the panel was never shown)."""
-        self.drawing.flush()
+        """The plots of the report export by file name; the report redraws these two from the run at
+        print size (:func:`..report.report_figures`), so the panel need not have been drawn."""
         return {"comparison": self.bars.plot, "confusion_matrices": self.multiples.graphics.scene()}
 
     def set_current_model(self, text: str) -> None:

@@ -28,6 +28,7 @@ from ..deferred import DrawWhenShown
 from ..results import confusion, per_class_rows
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
+from ..views.stale import StaleBanner
 from ..widgets import CopyableTable
 
 if TYPE_CHECKING:
@@ -45,11 +46,15 @@ class EvaluationPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.results: list = []
+        self.dataset_name = ""  # the data the results shown came from (named in the info line)
+        self._pending: tuple = (None, "")  # (dataset, name) of the run in progress
+        self._state: AppState | None = None
         self.model_combo = QComboBox()
         # a fixed width: growing to fit a new model's name re-laid out the whole dock area (the Training
         # tab beside it too) and repainted its live plots, a 45 ms stall each time a model finished
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(30)
+        # 20 characters: the panel must fit beside the others at 1024 px (it grows with the panel anyway)
+        self.model_combo.setMinimumContentsLength(20)
         self.model_combo.currentIndexChanged.connect(self._refresh)
         self.counts = QRadioButton("Counts")
         self.normalised = QRadioButton("Row-normalised")
@@ -92,16 +97,20 @@ class EvaluationPanel(QWidget):
         self.per_class.enable_sorting()
         self.per_class.setToolTip("Click a header to sort; Ctrl+C or right-click copies (tab-separated)")
 
+        # two rows of controls, not one: a single row made the panel's minimum width 850 px
         top = QHBoxLayout()
         top.addWidget(QLabel("Model:"))
         top.addWidget(self.model_combo, 1)
-        top.addWidget(self.counts)
-        top.addWidget(self.normalised)
-        top.addWidget(self.export_button)
+        options = QHBoxLayout()
+        options.addWidget(self.counts)
+        options.addWidget(self.normalised)
+        options.addStretch(1)
+        options.addWidget(self.export_button)
         left = QWidget()
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(top)
+        ll.addLayout(options)
         ll.addWidget(self.info)
         ll.addWidget(self.matrix, 1)
         right = QSplitter(Qt.Orientation.Vertical)
@@ -126,18 +135,40 @@ class EvaluationPanel(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([620, 520])
+        self.banner = StaleBanner((self.matrix, self.per_class, self.clips))
         lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
         lay.addWidget(split)
         self._cell_rows: np.ndarray = np.zeros(0, int)
 
     def bind(self, jobs: JobController, state: AppState) -> None:
-        """Show each model of a run as it finishes, then the run in ``state``."""
-        jobs.model_finished.connect(lambda _r: self.set_results(jobs.partial_results))
-        state.run_changed.connect(lambda run: self.set_results(run.results if run is not None else []))
+        """Show each model of a run as it finishes, then the run in ``state``; mark them stale when
+        another dataset is loaded."""
+        self._state = state
+        jobs.training_started.connect(self._run_started)
+        jobs.model_finished.connect(lambda _r: self.set_results(jobs.partial_results, self._pending[1],
+                                                                self._pending[0]))
+        state.run_changed.connect(self.show_run)
+        state.dataset_changed.connect(self.banner.info_loaded)
 
-    def set_results(self, results: list) -> None:
-        if [id(r) for r in results] == [id(r) for r in self.results]:
+    def _run_started(self, request) -> None:
+        self._pending = (request.dataset, str(getattr(request.dataset, "name", "")))
+
+    def show_run(self, run) -> None:
+        """A run of ``AppState.run_changed`` (None: nothing to show)."""
+        if run is None:
+            self.set_results([])
+            return
+        dataset = self._pending[0] if self._pending[1] == run.dataset_name else None
+        self.set_results(run.results, run.dataset_name, dataset)
+
+    def set_results(self, results: list, dataset_name: str = "", dataset=None) -> None:
+        """Show ``results``, made on ``dataset`` (named ``dataset_name``; the object when known)."""
+        current_data = None if self._state is None else self._state.dataset
+        self.banner.set_source(dataset, dataset_name, current_data, has_results=bool(results))
+        if [id(r) for r in results] == [id(r) for r in self.results] and dataset_name == self.dataset_name:
             return  # already shown (each model is shown as it finishes, then the whole run)
+        self.dataset_name = dataset_name
         current = self.model_combo.currentData()
         self.results = list(results)
         self.model_combo.blockSignals(True)
@@ -178,7 +209,9 @@ class EvaluationPanel(QWidget):
         from ...core.evaluation import small_test_warning
 
         warning = small_test_warning(float(r.evaluation.accuracy), n)
-        self.info.setText(f"{r.protocol}. Accuracy {r.accuracy:.1%}{std}, macro-F1 {r.macro_f1:.1%}; "
+        data = f" on {self.dataset_name}" if self.dataset_name else ""
+        self.info.setText(f"{model_label(r.model)}{data}, {r.protocol}. Accuracy {r.accuracy:.1%}{std}, "
+                          f"macro-F1 {r.macro_f1:.1%}; "
                           f"trained in {r.train_seconds:.1f} s." + (f" {warning}" if warning else ""))
         self.per_class.set_rows(per_class_rows(r))
         self.per_class.resizeColumnsToContents()
@@ -188,7 +221,7 @@ class EvaluationPanel(QWidget):
     def export_matrix(self, csv_path: str) -> list[str]:
         """Write the matrix shown to ``csv_path`` and the same name with ``.png``; returns the paths."""
         from ...core.persistence import atomic_write
-        from ..report import confusion_csv, export_png
+        from ..report import confusion_csv, matrix_figure, png_bytes
 
         r = self.current_result()
         if r is None:
@@ -196,8 +229,9 @@ class EvaluationPanel(QWidget):
         base = os.path.splitext(csv_path)[0]
         norm = self.normalised.isChecked()
         atomic_write(base + ".csv", confusion_csv(r, norm))
-        self.drawing.flush()  # a matrix of a panel never shown is not drawn yet
-        export_png(self.matrix.graphics.scene(), base + ".png", width=1000)
+        # drawn afresh at print size with the model, data and protocol in its title (not the on-screen
+        # view scaled up, which names neither and depends on the window's size)
+        atomic_write(base + ".png", png_bytes(matrix_figure(r, self.dataset_name, norm).render()))
         return [base + ".csv", base + ".png"]
 
     def export_matrix_dialog(self) -> None:

@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 #: beyond this many classes the cell numbers would be unreadable
 MAX_ANNOTATED_CLASSES = 20
+#: numbers are never drawn smaller than this (points); smaller cells show colours only
+MIN_POINT_SIZE = 6.0
 COLORMAP = "viridis"
 
 
@@ -25,6 +27,10 @@ class CellLabels(pg.GraphicsObject):
         self._texts: list[list[str]] = []
         self._dark: np.ndarray = np.zeros((0, 0), bool)
         self.font = QFont()
+        #: what the last paint drew: (row, col, text box in device pixels); ``hidden`` when cells were
+        #: too small for numbers. Kept for the tests: overlapping numbers are a layout bug.
+        self.drawn: list[tuple[int, int, QRectF]] = []
+        self.hidden = False
 
     def set_cells(self, texts: list[list[str]], dark: np.ndarray, font: QFont) -> None:
         self.prepareGeometryChange()
@@ -40,26 +46,65 @@ class CellLabels(pg.GraphicsObject):
 
     def paint(self, painter, *args) -> None:  # Qt override
         n = len(self._texts)
+        self.drawn = []
+        self.hidden = False
         if not n:
             return
         to_device = painter.transform()
+        origin = to_device.map(QPointF(0, 0))
+        corner = to_device.map(QPointF(1, 1))
+        cell_w, cell_h = abs(corner.x() - origin.x()), abs(corner.y() - origin.y())
+        font = self.fitting_font(cell_w, cell_h)
+        if font is None:  # cells too small for any legible number: colours only (the tooltip/table has them)
+            self.hidden = True
+            return
+        fm = QFontMetrics(font)
         painter.save()
         painter.resetTransform()
-        painter.setFont(self.font)
+        painter.setFont(font)
         white, black = QColor(255, 255, 255), QColor(0, 0, 0)
         for r in range(n):
             for c in range(n):
+                text = self._texts[r][c]
                 centre = to_device.map(QPointF(c + 0.5, r + 0.5))
+                w, h = fm.horizontalAdvance(text), fm.height()
+                box = QRectF(centre.x() - w / 2, centre.y() - h / 2, w, h)
                 painter.setPen(white if self._dark[r, c] else black)
-                painter.drawText(QRectF(centre.x() - 60, centre.y() - 30, 120, 60),
-                                 int(Qt.AlignmentFlag.AlignCenter), self._texts[r][c])
+                painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter), text)
+                self.drawn.append((r, c, box))
         painter.restore()
+
+    def fitting_font(self, cell_w: float, cell_h: float) -> QFont | None:
+        """The item's font, shrunk (not below ``MIN_POINT_SIZE``) until the widest number fits a cell with
+        a margin; None when even that does not fit, so neighbouring numbers never run into each other."""
+        widest = max((t for row in self._texts for t in row), key=len, default="")
+        font = QFont(self.font)
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+        while size >= MIN_POINT_SIZE:
+            font.setPointSizeF(size)
+            fm = QFontMetrics(font)
+            if fm.horizontalAdvance(widest) + 4 <= cell_w and fm.height() <= cell_h:
+                return font
+            size -= 0.5
+        return None
 
 
 class _ClickableImage(pg.ImageItem):
-    def __init__(self, on_click) -> None:
+    def __init__(self, on_click, describe=None) -> None:
         super().__init__()
         self._on_click = on_click
+        self._describe = describe
+        self.setAcceptHoverEvents(True)
+
+    def hoverEvent(self, ev) -> None:  # pyqtgraph override
+        # the cell's value in a tooltip: small matrices leave their numbers out when cells are too small
+        if self._describe is None or ev.isExit() or self.image is None:
+            self.setToolTip("")
+            return
+        p = ev.pos()
+        col, row = int(np.floor(p.x())), int(np.floor(p.y()))
+        ncol, nrow = self.image.shape[:2]
+        self.setToolTip(self._describe(row, col) if 0 <= row < nrow and 0 <= col < ncol else "")
 
     def mouseClickEvent(self, ev) -> None:  # Qt/pyqtgraph override
         if ev.button() != Qt.MouseButton.LeftButton or self.image is None:
@@ -87,7 +132,7 @@ class ConfusionMatrixPlot(QObject):
         self.annotate = annotate
         self.short_labels = short_labels
         self.font_pt = font_pt
-        self.image = _ClickableImage(self.cell_clicked.emit)
+        self.image = _ClickableImage(self.cell_clicked.emit, self.describe)
         self.plot.addItem(self.image)
         self.plot.invertY(True)
         self.plot.setMouseEnabled(x=False, y=False)
@@ -111,6 +156,7 @@ class ConfusionMatrixPlot(QObject):
         self.plot.addItem(self._highlight)
         self.plot.getViewBox().sigResized.connect(self._fit_bottom_labels)
         self.matrix: np.ndarray | None = None
+        self._normalised = False
         self.classes: list[str] = []
         self.levels = (0.0, 1.0)
 
@@ -118,6 +164,7 @@ class ConfusionMatrixPlot(QObject):
         m = np.asarray(matrix, dtype=float)
         m = np.where(np.isfinite(m), m, 0.0)
         self.matrix = m
+        self._normalised = bool(normalised)
         self.classes = [str(c) for c in classes]
         n = len(self.classes)
         vmax = 1.0 if normalised else max(1.0, float(m.max(initial=0.0)))
@@ -128,7 +175,12 @@ class ConfusionMatrixPlot(QObject):
         self.image.setRect(QRectF(0, 0, n, n))
         labels = [self._short(c) for c in self.classes]
         ticks = [[(i + 0.5, lab) for i, lab in enumerate(labels)]]
-        self.plot.getAxis("left").setTicks(ticks)
+        left = self.plot.getAxis("left")
+        left.setTicks(ticks)
+        # the axis learns its text width only while painting, and hides labels wider than it has room
+        # for: drawn once (an exported figure) the widest row name ("classical") was missing
+        fm = QFontMetrics(left.style.get("tickFont") or QFont())
+        left._updateMaxTextSize(max((fm.horizontalAdvance(s) for s in labels), default=0) + 4)
         self.plot.getAxis("bottom").setTicks(ticks)
         self._fit_bottom_labels()
         self.plot.setXRange(0, n, padding=0)
@@ -152,6 +204,8 @@ class ConfusionMatrixPlot(QObject):
         shown = [("\n" + s if (stagger and i % 2) else s) for i, s in enumerate(labels)]
         ax.setTicks([[(i + 0.5, s) for i, s in enumerate(shown)]])
         ax.setStyle(tickTextHeight=2 * fm.height() if stagger else fm.height())
+        ax.textHeight = 0  # measured again below: two staggered lines, or one
+        ax._updateMaxTextSize(2 * fm.height() if stagger else fm.height())
         ax.setHeight(None)
 
     def _short(self, name: str) -> str:
@@ -181,6 +235,14 @@ class ConfusionMatrixPlot(QObject):
     def highlight(self, row: int, col: int) -> None:
         self._highlight.setRect(QRectF(col + 0.04, row + 0.04, 0.92, 0.92))
         self._highlight.show()
+
+    def describe(self, row: int, col: int) -> str:
+        """A cell in words (its tooltip): "true blues, predicted rock: 0.12"."""
+        if self.matrix is None or not (0 <= row < len(self.classes) and 0 <= col < len(self.classes)):
+            return ""
+        v = float(self.matrix[row, col])
+        value = f"{v:.2f}" if self._normalised else f"{int(round(v))} clip(s)"
+        return f"true {self.classes[row]}, predicted {self.classes[col]}: {value}"
 
     def cell_text(self, row: int, col: int) -> str:
         return self.labels.text(row, col)

@@ -61,6 +61,8 @@ class LearningCurveView(QWidget):
         lay.addWidget(self.progress)
         self.curves: list[LearningCurve] = []
         self._items: list = []
+        #: the data the curves are computed on (named in the note under the controls)
+        self.dataset_name = ""
 
     def clear(self) -> None:
         for it in self._items:
@@ -91,5 +93,7 @@ class LearningCurveView(QWidget):
         self.plot.getAxis("bottom").setTicks([[(float(np.log10(s)), str(s)) for s in sizes]])
         lo, hi = float(np.log10(sizes[0])), float(np.log10(sizes[-1]))
         self.plot.setXRange(lo - 0.1, hi + 0.1, padding=0)
-        self.note.setText(f"Mean ± std over {curve.repeats} random draw(s) of the training clips per point; "
-                          "every other clip is the test set. Clips of one song never straddle the split.")
+        data = f"On {self.dataset_name}: m" if self.dataset_name else "M"
+        self.note.setText(f"{data}ean ± std over {curve.repeats} random draw(s) of the training clips per "
+                          "point; every other clip is the test set. Clips of one song never straddle the "
+                          "split.")

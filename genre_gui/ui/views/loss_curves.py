@@ -43,13 +43,16 @@ class LossCurvesView(QWidget):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget()
         self.loss_plot.setTitle("Loss (solid: train, dashed: validation)")
-        self.loss_plot.setLabel("bottom", "epoch")
+        #: the x axes' labels without the fold the curves show (added once k-fold curves arrive)
+        self._x_labels = {"loss": "epoch", "knn": "k (neighbours)"}
+        self._fold_note = ""
+        self.loss_plot.setLabel("bottom", self._x_labels["loss"])
         self.loss_plot.setLabel("left", "cross-entropy loss")
         self.loss_plot.showGrid(x=True, y=True, alpha=0.2)
         self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10))
         self.knn_plot = pg.PlotWidget()
         self.knn_plot.setTitle("k-NN: validation accuracy vs k")
-        self.knn_plot.setLabel("bottom", "k (neighbours)")
+        self.knn_plot.setLabel("bottom", self._x_labels["knn"])
         self.knn_plot.setLabel("left", "validation accuracy")
         self.knn_plot.showGrid(x=True, y=True, alpha=0.2)
         self.knn_plot.getAxis("left").enableAutoSIPrefix(False)
@@ -94,6 +97,17 @@ class LossCurvesView(QWidget):
         self.loss_legend.clear()
         self.knn_legend.clear()
         self.fold_label.setText("")
+        self._set_fold_note("")
+
+    def _set_fold_note(self, note: str) -> None:
+        """Say under the plots which fold the curves are from: each fold restarts them, so after a k-fold
+        run they show the last fold only (the exported report copies these labels). On the axis label,
+        not the title: a longer title would widen the plot's minimum width."""
+        if note == self._fold_note:
+            return
+        self._fold_note = note
+        for key, plot in (("loss", self.loss_plot), ("knn", self.knn_plot)):
+            plot.setLabel("bottom", self._x_labels[key] + (f" ({note})" if note else ""))
 
     def set_log_scale(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=bool(on))
@@ -122,7 +136,9 @@ class LossCurvesView(QWidget):
         if cls is not None and cls.curve.kind == "validation":
             spec = cls.curve
             self.knn_plot.setTitle(spec.title or f"{model_label(model)}: {spec.y_label} vs {spec.x_label}")
-            self.knn_plot.setLabel("bottom", spec.x_label)
+            self._x_labels["knn"] = spec.x_label
+            note = f" ({self._fold_note})" if self._fold_note else ""
+            self.knn_plot.setLabel("bottom", spec.x_label + note)
             self.knn_plot.setLabel("left", spec.y_label)
 
     def add_events(self, model: str, events, fold: int = -1, n_folds: int = 1) -> None:
@@ -134,6 +150,7 @@ class LossCurvesView(QWidget):
         self._fold[model] = fold
         if fold >= 0:
             self.fold_label.setText(f"{model_label(model)}: fold {fold + 1} of {n_folds}")
+            self._set_fold_note(f"fold {fold + 1} of {n_folds}" if n_folds > 1 else "")
         xs, tr, vx, vl, kx, ka = [], [], [], [], [], []
         for e in events:
             if e.train_loss is not None and np.isfinite(e.train_loss):
