@@ -38,7 +38,7 @@ bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; QT_QPA_PLATFORM=offscreen bash scripts/with_pulse.sh $(PY) $$b || exit 1; done
 
 screenshots: $(STAMP)
-	bash scripts/with_pulse.sh xvfb-run -a -s "-screen 0 1600x1000x24" $(PY) scripts/screenshots.py docs/screenshots
+	bash scripts/with_pulse.sh xvfb-run -a -s "-screen 0 1920x1080x24" $(PY) scripts/screenshots.py docs/screenshots
 
 # both bundled models; the musicnn one learns from ../shared/data/gtzan_clips and espeak-ng speech
 default-model: $(STAMP)

@@ -1,7 +1,7 @@
 """Run the real window, do a real training run on the demo data, and save a PNG of every panel.
 
 Usage (see ``make screenshots``):
-``xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py OUT``
+``xvfb-run -a -s "-screen 0 1920x1080x24" python scripts/screenshots.py OUT``
 """
 
 from __future__ import annotations
@@ -89,6 +89,11 @@ def main(argv: list[str]) -> int:
     w.move(20, 20)
     w.show()
     wait_until(lambda: w.state.dataset is not None and not w.jobs.dataset_running, 120, "the demo data")
+    wait_until(lambda: w.state.pipeline is not None, 120, "the default model")
+    settle(0.6)
+    # what a person sees first
+    QApplication.primaryScreen().grabWindow(w.winId()).save(str(out / "first_launch.png"))
+    print(f"screenshots: {out / 'first_launch.png'}")
 
     # a real run: the three families under 5-fold grouped CV on the 1000-clip table
     tp = w.training_panel
@@ -106,6 +111,11 @@ def main(argv: list[str]) -> int:
     wait_until(lambda: bool(done), 600, "training")
     run = done[0]
     print(f"screenshots: trained {[r.model for r in run.results]} ({run.protocol})")
+    wait_until(lambda: w.offer_bar.isVisible(), 10, "the offer of the trained model")
+    settle(0.4)
+    # the question across the top of the window: no silent replacement of the model for songs
+    QApplication.primaryScreen().grabWindow(w.winId()).save(str(out / "training_offer.png"))
+    w.offer_bar.no_button.click()  # "Keep the current model" (the default)
 
     # Evaluation: the best model, counts, one off-diagonal cell selected
     import numpy as np
@@ -141,11 +151,12 @@ def main(argv: list[str]) -> int:
 
     wait_until(lambda: w.live_panel is not None or "unavailable" in w._live_placeholder.text(), 120,
                "the live panel")
-    shots = {"library": "library", "training": "training", "evaluation": "evaluation",
+    shots = {"home": "home", "library": "library", "training": "training", "evaluation": "evaluation",
              "comparison": "comparison"}
     if "live" in w.docks:
         shots["live"] = "live"
-    w.raise_panel("training")
+    w.raise_panel("home")
+    w.home_panel.predictions.selectRow(0)
     settle(0.8)
     screen = app.primaryScreen()
     screen.grabWindow(w.winId()).save(str(out / "main_window.png"))
@@ -177,15 +188,27 @@ def main(argv: list[str]) -> int:
     cp.tabs.setCurrentWidget(cp.multiples)
     table = w.home_panel.predictions
     if table.rowCount() > 4:  # the spoken sentence: "not music", with its timeline
-        w.raise_panel("library")
+        w.raise_panel("home")
         table.selectRow(table.rowCount() - 1)
         table.scrollToBottom()
         settle(0.6)
-        path = out / "library_not_music.png"
-        w.docks["library"].grab().save(str(path))
+        path = out / "home_not_music.png"
+        w.docks["home"].grab().save(str(path))
         print(f"screenshots: {path}")
     for path in save_explanation_shots(w, run, out):
         print(f"screenshots: {path}")
+    # the two sizes of issue 14: a small laptop screen and a full-HD one (the X screen is 1920x1080)
+    for width, height in ((1024, 700), (1920, 1080)):
+        w.showNormal()
+        w.resize(width, height)
+        w.move(0, 0)
+        for key in ("home", "evaluation"):
+            w.raise_panel(key)
+            settle(0.8)
+            path = out / f"{key}_{width}x{height}.png"
+            screen.grabWindow(w.winId()).save(str(path))
+            print(f"screenshots: {path} ({w.width()}x{w.height()})")
+    w.resize(1560, 960)
     pipeline = w.state.pipeline
     if clips:  # File > Classify a Music Library… on a temporary copy of some clips (the default model)
         from library_screenshots import save_library_shots  # beside this script

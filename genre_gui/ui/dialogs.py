@@ -98,21 +98,6 @@ def show_error(parent: QWidget, title: str, text: str) -> QMessageBox:
 MODEL_FILTER = "genre_gui model (*.npz)"
 
 
-def ask(parent: QWidget, title: str, text: str, on_yes, yes: str = "Yes", no: str = "No") -> QMessageBox:
-    """A Yes/No question that does not block the event loop; ``on_yes()`` runs when Yes is clicked."""
-    box = QMessageBox(parent)
-    box.setWindowTitle(title)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setText(text)
-    yes_button = box.addButton(yes, QMessageBox.ButtonRole.YesRole)
-    box.addButton(no, QMessageBox.ButtonRole.NoRole)
-    box.setDefaultButton(yes_button)
-    box.setWindowModality(Qt.WindowModality.WindowModal)
-    box.buttonClicked.connect(lambda button: on_yes() if button is yes_button else None)
-    box.open()
-    return box
-
-
 def confirm(parent: QWidget, title: str, text: str, yes: str = "Yes") -> bool:
     """A blocking Yes/No question (for the moments the app must wait: closing mid-run, overwriting)."""
     box = QMessageBox(parent)

@@ -21,6 +21,7 @@ from .explanations import ExplanationController
 from .jobs import JobController, default_cache_path
 from .live.live_dock import LiveDock
 from .models_controller import ModelsController
+from .offer_bar import OfferBar
 from .panels.comparison_panel import ComparisonPanel
 from .panels.evaluation_panel import EvaluationPanel
 from .panels.home_panel import HomePanel
@@ -72,7 +73,8 @@ class MainWindow(QMainWindow):
         self._live_placeholder = self.live.placeholder
         self.models = ModelsController(self.state, self)
         self.home_panel.bind(self.jobs, self.state, self.models)
-        self._offer_box = None
+        self.offer_bar = OfferBar(self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.offer_bar)
         tp = self.training_panel
         self.datasets = DatasetController(
             self.state, self.jobs, self.models, self.settings, self.library_panel.current_feature_set,
@@ -161,7 +163,8 @@ class MainWindow(QMainWindow):
         home.file_activated.connect(self.datasets.play_file)
         home.explain_requested.connect(self.explanations.explain_song)
         self.jobs.training_finished.connect(models.add_run)
-        models.offer.connect(self._offer_model)
+        models.offer.connect(lambda index, question: self.offer_bar.offer(
+            question, lambda: models.use(index), "Use it", "Keep the current model"))
         tp.train_requested.connect(self.datasets.start_training)
         ev.play_requested.connect(self.datasets.play_clip)
         ev.explain_requested.connect(self.explanations.explain_clip)
@@ -228,16 +231,6 @@ class MainWindow(QMainWindow):
         if dock is not None:
             dock.setVisible(True)
             dock.raise_()
-
-    def _offer_model(self, index: int, question: str) -> None:
-        """Training finished: ask (without blocking) whether its best model should classify songs."""
-        if self._offer_box is not None:
-            try:
-                self._offer_box.close()
-            except RuntimeError:  # already deleted by Qt
-                pass
-        self._offer_box = dialogs.ask(self, "Use the new model for songs?", question,
-                                      lambda: self.models.use(index), "Use it", "Keep the current model")
 
     def open_paths(self, paths: list[str], remember: bool = True) -> None:
         """Open datasets, model files or songs (drops, dialogs, the command line)."""

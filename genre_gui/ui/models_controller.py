@@ -190,20 +190,21 @@ class ModelsController(QObject):
                           f"{r.accuracy:.1%} ({r.protocol})", result=r)
 
     def add_run(self, run: TrainingRun) -> None:
-        """Add a finished run's models to the list and offer the best one for songs (never switch)."""
+        """Add a run's models to the list and, when it finished, offer the best one for songs (never
+        switch)."""
         added = {id(r): self._add(self._trained_entry(run, r)) for r in run.results if r.pipeline is not None}
         best = run.best()
-        if best is None or id(best) not in added:
-            return
+        if best is None or id(best) not in added or run.cancelled:
+            return  # a cancelled or failed run keeps its finished models in the list, and asks nothing
         index = added[id(best)]
         entry = self.entries[index]
         if not entry.classifies_audio:
             self.message.emit(f"{entry.label} is in the model list; it cannot classify songs (no audio "
                               f"features), so songs still use {self.state.model_label}", 10000)
             return
-        self.offer.emit(index, f"Use {entry.label} for songs and the microphone?\n\n"
+        self.offer.emit(index, f"Use {entry.label} for songs and the microphone? "
                                f"Now: {self.state.model_label}. You can switch back at any time "
-                               f"(Home > model list, or File > Restore Default Model).")
+                               f"(Home's model list, or File > Restore Default Model).")
 
     def keep_model(self, index: int) -> None:
         """Make model ``index`` of the last run the model for songs (the Comparison panel's choice)."""

@@ -29,7 +29,9 @@ def test_exception_inside_training_worker_keeps_finished_models(window, qtbot, m
     assert window.last_error and "boom inside fit" in window.last_error
     run = window.state.run
     assert run is not None and [r.model for r in run.results] == ["softmax"]
-    assert window.state.pipeline is run.results[0].pipeline
+    # the finished model joins the model list; the model for songs is not replaced
+    assert window.state.pipeline is not run.results[0].pipeline
+    assert any(e.pipeline is run.results[0].pipeline for e in window.models.entries)
     # the app is still usable: the next run works
     monkeypatch.setitem(core_models.MODELS, "ovr_logistic", core_models.OneVsRestLogisticRegression)
     configure_quick_run(window, models=("knn",))

@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from ui_helpers import configure_quick_run
 
 from genre_gui.ui.panels.home_panel import DROP_TEXT
@@ -54,11 +54,11 @@ def _train(w, qtbot):
 
 
 def _answer_offer(w, qtbot, yes: bool) -> None:
-    qtbot.waitUntil(lambda: w._offer_box is not None and w._offer_box.isVisible(), timeout=5000)
-    box = w._offer_box
-    wanted = QMessageBox.ButtonRole.YesRole if yes else QMessageBox.ButtonRole.NoRole
-    (button,) = [b for b in box.buttons() if box.buttonRole(b) == wanted]
-    button.click()
+    bar = w.offer_bar
+    qtbot.waitUntil(lambda: bar.isVisible(), timeout=5000)
+    assert (bar.yes_button.text(), bar.no_button.text()) == ("Use it", "Keep the current model")
+    (bar.yes_button if yes else bar.no_button).click()
+    assert not bar.isVisible()
 
 
 def test_training_offers_its_model_and_never_replaces_the_one_for_songs(window, qtbot):
@@ -70,8 +70,10 @@ def test_training_offers_its_model_and_never_replaces_the_one_for_songs(window, 
     trained = [e for e in w.models.entries if e.source == "trained"]
     assert [e.pipeline for e in trained] == [r.pipeline for r in run.results]
     (offered,) = [e for e in trained if e.result is run.best()]
-    assert w._offer_box.text().startswith(f"Use {offered.label} for songs and the microphone?")
-    assert f"Now: {w.state.pipeline_label}." in w._offer_box.text()
+    question = w.offer_bar.label.text()
+    assert question.startswith(f"Use {offered.label} for songs and the microphone?")
+    assert f"Now: {w.state.pipeline_label}." in question
+    assert QApplication.focusWindow() in (None, w.windowHandle())  # asked without taking the keyboard
     _answer_offer(w, qtbot, yes=False)
     assert w.state.pipeline is default
     # asked again (a second run), and this time the answer is yes

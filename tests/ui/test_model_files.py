@@ -16,6 +16,7 @@ def trained(window, qtbot):
     configure_quick_run(window, models=("softmax", "knn"), softmax_epochs=40)
     with qtbot.waitSignal(window.jobs.training_finished, timeout=120000):
         window.training_panel.train_button.click()
+    window.comparison_panel.keep_requested.emit(0)  # the trained softmax becomes the model in hand
     return window
 
 

@@ -36,7 +36,7 @@ def test_open_mnist_idx_and_train_softmax(window, qtbot, mnist_dir):
     # Home lists it greyed out, and choosing it anyway says why it cannot be used
     songs_model = window.state.pipeline
     assert songs_model is not run.results[0].pipeline and songs_model.feature_set == "musicnn"
-    assert window._offer_box is None
+    assert window.offer_bar.pending is None and not window.offer_bar.isVisible()
     (mnist,) = [i for i, e in enumerate(window.models.entries) if e.pipeline is run.results[0].pipeline]
     combo = window.home_panel.model_combo
     row = combo.findData(mnist)

@@ -42,7 +42,8 @@ def test_songs_and_speech_get_answers_tags_and_a_timeline(window, qtbot, gtzan_c
         assert table.item(r, 2).text() == re.search(r"(\d+ %)", pred.answer).group(1)
     assert reggae.genre == "reggae" and reggae.answer.startswith("reggae ") and not reggae.not_music
     assert speech.not_music and speech.genre == NOT_MUSIC and speech.answer.startswith("not music (")
-    # the first row is selected: its tags and its timeline under the waveform
+    # the newest answer is selected (the speech); the song's row shows its tags and its timeline
+    table.selectRow(0)
     lib = w.home_panel
     assert lib.sounds_like.text().startswith("Sounds like: ") and len(reggae.tags) == 5
     assert lib.sounds_like.text() == "Sounds like: " + ", ".join(reggae.tags)

@@ -52,7 +52,10 @@ def test_holdout_run_streams_curves_in_gui_thread(window, qtbot):
     assert window.comparison_panel.table.rowCount() == 3
     show_panel(window, qtbot, "comparison")
     assert len(window.comparison_panel.multiples.plots) == 3
-    assert window.state.pipeline is run.best().pipeline
+    # the run's models are offered, not put in place of the model for songs
+    assert window.state.pipeline is not run.best().pipeline and window.state.pipeline.feature_set == "musicnn"
+    kept = [e.pipeline for e in window.models.entries if e.source == "trained"]
+    assert kept == [r.pipeline for r in run.results]
 
 
 def test_log_scale_toggle(window, qtbot):
@@ -97,7 +100,9 @@ def test_cancel_mid_training_keeps_finished_models(window, qtbot):
     assert run.cancelled
     assert [r.model for r in run.results] == ["softmax"] == [r.model for r in finished]
     assert latency < 5.0, f"cancel took {latency:.2f} s"  # the run has 1,000,000 epochs
-    assert window.state.pipeline is run.results[0].pipeline
+    # the finished model is kept in the list; a cancelled run offers nothing
+    assert any(e.pipeline is run.results[0].pipeline for e in window.models.entries)
+    assert window.state.pipeline is not run.results[0].pipeline and window.offer_bar.pending is None
     assert "Cancelled" in tp.status.text()
     assert window.comparison_panel.table.rowCount() == 1
 

@@ -163,6 +163,8 @@ class HomePanel(QWidget):
 
         self.answers_box = QGroupBox("Answers (0)")
         self.predictions = CopyableTable(["file", "answer", "confidence", "model"])
+        # one answer at a time is shown, explained and played
+        self.predictions.setSelectionMode(CopyableTable.SelectionMode.SingleSelection)
         self.predictions.itemSelectionChanged.connect(self._show_selected_prediction)
         self.predictions.cellDoubleClicked.connect(self._activated)
         self.predictions.setToolTip("Double-click a song to play it; Space plays and pauses from any tab")
@@ -311,6 +313,7 @@ class HomePanel(QWidget):
         self.answers_box.setTitle(f"Answers ({len(self._predictions)})")
         self.clear_button.setEnabled(True)
         self._set_answers_shown(True)
+        self.predictions.clearSelection()  # selectRow adds to a selection while a modifier is held
         self.predictions.selectRow(r)  # the newest answer is the one the person is waiting for
         self.predictions.scrollToItem(self.predictions.item(r, 0))
         self._show_selected_prediction()
