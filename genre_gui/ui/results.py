@@ -22,3 +22,9 @@ def per_class_rows(result) -> list[list]:
     rows.append(["(macro average)", float(ev.macro_precision), float(ev.macro_recall), float(ev.macro_f1),
                  int(np.sum(ev.support))])
     return rows
+
+
+def unit_of(dataset) -> str:
+    """What a dataset's rows are called: "clips" of music (an audio feature set), else "samples" (MNIST
+    digits, a custom table): music words on digits confused people."""
+    return "clips" if getattr(dataset, "feature_set", None) else "samples"

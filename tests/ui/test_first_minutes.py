@@ -42,3 +42,25 @@ def test_a_small_test_set_is_reported_with_its_interval(window, qtbot):
     assert f"Only {n} clips were tested" in info and "Wilson" in info
     summary = show_panel(window, qtbot, "comparison").summary.text()
     assert "Wilson intervals k-NN" in summary
+
+
+def test_digits_are_samples_not_clips(window, qtbot):
+    """MNIST-style data (no audio feature set): the Library, Evaluation and Comparison say samples and
+    give no duration; the same counts on the music table say clips (the test above)."""
+    import dataclasses
+
+    ds = window.state.dataset
+    keep = np.flatnonzero(np.array([int(g.split(".")[1]) < 5 for g in ds.groups]))
+    digits = dataclasses.replace(ds.subset(keep), feature_set=None, name="digits")
+    window.state.set_dataset(DatasetInfo(digits, "test", "idx"))
+    summary = window.library_panel.summary.text()
+    assert summary.startswith("50 samples · 10 classes")
+    assert "duration" not in summary and "clips" not in summary
+    assert window.library_panel.genres.horizontalHeaderItem(1).text() == "samples"
+    configure_quick_run(window, models=("knn",), protocol="holdout")
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
+        window.training_panel.train_button.click()
+    info = show_panel(window, qtbot, "evaluation").info.text()
+    assert "Only 10 samples were tested" in info and "clips" not in info
+    summary = show_panel(window, qtbot, "comparison").summary.text()
+    assert "Only 10 samples were tested" in summary and "10 samples in the matrices" in summary

@@ -177,10 +177,12 @@ def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tup
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
-def small_test_warning(accuracy: float, n: int) -> str:
-    """``""`` for a test set of ``SMALL_TEST`` clips or more; otherwise a sentence with the interval."""
+def small_test_warning(accuracy: float, n: int, unit: str = "clips") -> str:
+    """``""`` for a test set of ``SMALL_TEST`` clips or more; otherwise a sentence with the interval.
+
+    ``unit`` names what was tested ("clips" of music, "samples" of MNIST digits)."""
     if n >= SMALL_TEST:
         return ""
     low, high = wilson_interval(int(round(accuracy * n)), n)
-    return (f"Only {n} clips were tested: the true accuracy could be anywhere from {low:.0%} to {high:.0%} "
+    return (f"Only {n} {unit} were tested: the true accuracy could be anywhere from {low:.0%} to {high:.0%} "
             f"(95 % Wilson interval).")

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..deferred import DrawWhenShown
+from ..results import unit_of
 from ..views.comparison_chart import MetricBarsView, SmallMultiplesView
 from ..views.learning_curve import LearningCurveView
 from ..views.pairwise_table import PairwiseView, PerClassF1View
@@ -181,17 +182,18 @@ class ComparisonPanel(QWidget):
 
             folds = len(self.results[0].fold_scores)
             n = len(self.results[0].y_true)
+            unit = unit_of(None if self._state is None else self._state.dataset)
             warning = ""
             if n < SMALL_TEST:
                 right = [int(round(float(r.evaluation.accuracy) * n)) for r in self.results]
                 spans = [wilson_interval(k, n) for k in right]
-                warning = (f"Only {n} clips were tested, so these accuracies are rough: 95 % Wilson "
+                warning = (f"Only {n} {unit} were tested, so these accuracies are rough: 95 % Wilson "
                            "intervals " + ", ".join(f"{model_label(r.model)} {lo:.0%}–{hi:.0%}"
                                                     for r, (lo, hi) in zip(self.results, spans)) + ".")
             data = f"Dataset: {dataset_name}. " if dataset_name else ""
             self.summary.setText((note + " " if note else "") + data + f"Protocol: {protocol}; "
                                  f"{folds} fold{'s' if folds != 1 else ''} per model, "
-                                 f"{n} clips in the matrices." + (f" {warning}" if warning else ""))
+                                 f"{n} {unit} in the matrices." + (f" {warning}" if warning else ""))
         else:
             self.summary.setText(note or "Train models to compare them.")
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..deferred import DrawWhenShown
-from ..results import confusion, per_class_rows
+from ..results import confusion, per_class_rows, unit_of
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
 from ..views.stale import StaleBanner
@@ -203,12 +203,13 @@ class EvaluationPanel(QWidget):
         norm = self.normalised.isChecked()
         m = confusion(r, norm)
         n = int(len(r.y_true))
+        unit = unit_of(None if self._state is None else self._state.dataset)
         self.drawing.request(partial(self.matrix.set_matrix, m, r.classes, normalised=norm,
-                                     title=f"{model_label(r.model)}: {n} clips evaluated"))
+                                     title=f"{model_label(r.model)}: {n} {unit} evaluated"))
         std = f" ± {r.accuracy_std:.1%}" if r.has_spread else ""
         from ...core.evaluation import small_test_warning
 
-        warning = small_test_warning(float(r.evaluation.accuracy), n)
+        warning = small_test_warning(float(r.evaluation.accuracy), n, unit)
         data = f" on {self.dataset_name}" if self.dataset_name else ""
         self.info.setText(f"{model_label(r.model)}{data}, {r.protocol}. Accuracy {r.accuracy:.1%}{std}, "
                           f"macro-F1 {r.macro_f1:.1%}; "
