@@ -203,8 +203,7 @@ class ModelsController(QObject):
                               f"features), so songs still use {self.state.model_label}", 10000)
             return
         self.offer.emit(index, f"Use {entry.label} for songs and the microphone? "
-                               f"Now: {self.state.model_label}. You can switch back at any time "
-                               f"(Home's model list, or File > Restore Default Model).")
+                               f"Now: {self.state.model_label}. (Home's model list switches back.)")
 
     def keep_model(self, index: int) -> None:
         """Make model ``index`` of the last run the model for songs (the Comparison panel's choice)."""

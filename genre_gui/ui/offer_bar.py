@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolBar, QWidget
 
 
 class OfferBar(QToolBar):
@@ -21,14 +21,22 @@ class OfferBar(QToolBar):
         self.toggleViewAction().setVisible(False)  # not a toolbar the View menu should list
         self.setStyleSheet("QToolBar#offer_bar { background: #fff4c2; border-bottom: 1px solid #d9c26b; }")
         self.label = QLabel("")
-        self.label.setWordWrap(True)
-        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        # one line, never wider than the room the buttons leave (a wrapped label made the bar 100 px tall,
+        # a long one pushed the buttons into the toolbar's overflow menu); the whole text is the tooltip
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(0)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.yes_button = QPushButton("Yes")
         self.no_button = QPushButton("No")
-        self.addWidget(self.label)
-        self.addWidget(self.yes_button)
-        self.addWidget(self.no_button)
+        # one expanding row: a toolbar gives each of its own items only its size hint
+        row = QWidget()
+        row.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(6, 2, 2, 2)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.yes_button)
+        lay.addWidget(self.no_button)
+        self.addWidget(row)
         self.yes_button.clicked.connect(self._yes)
         self.no_button.clicked.connect(self.dismiss)
         self.pending: Callable[[], object] | None = None
@@ -37,6 +45,7 @@ class OfferBar(QToolBar):
     def offer(self, text: str, on_yes: Callable[[], object], yes: str = "Yes", no: str = "No") -> None:
         """Ask ``text`` (a newer question replaces an unanswered one)."""
         self.label.setText(text)
+        self.label.setToolTip(text)
         self.yes_button.setText(yes)
         self.no_button.setText(no)
         self.pending = on_yes
