@@ -309,6 +309,7 @@ class HomePanel(QWidget):
         if pred.error:
             self.predictions.item(r, 1).setToolTip(pred.error)
         self.predictions.resizeColumnToContents(0)
+        self.predictions.resizeColumnToContents(1)
         self.predictions.setSortingEnabled(sorting)
         self.answers_box.setTitle(f"Answers ({len(self._predictions)})")
         self.clear_button.setEnabled(True)
