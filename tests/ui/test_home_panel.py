@@ -8,20 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QDragLeaveEvent
 from PySide6.QtWidgets import QApplication
-from ui_helpers import configure_quick_run
+from ui_helpers import configure_quick_run, drag_enter
 
 from genre_gui.ui.panels.home_panel import DROP_TEXT
-
-
-def _drag_enter(w, paths) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    event = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(w, event)
 
 
 def test_the_app_opens_on_home_with_a_drop_zone_that_answers_a_drag(window, qtbot, tmp_path):
@@ -36,13 +28,13 @@ def test_the_app_opens_on_home_with_a_drop_zone_that_answers_a_drag(window, qtbo
     assert not home.bars.isVisible()  # no empty plot before there is an answer
     song = tmp_path / "song.flac"
     sf.write(song, np.zeros(2205), 22050)
-    _drag_enter(w, [song])
+    drag_enter(w, [song])
     assert home.drop_zone.hovered is True and home.drop_zone.label.text() == "Release to open"
     QApplication.sendEvent(w, QDragLeaveEvent())
     assert home.drop_zone.hovered is None and home.drop_zone.label.text() == DROP_TEXT
     notes = tmp_path / "notes.txt"
     notes.write_text("x")
-    _drag_enter(w, [notes])
+    drag_enter(w, [notes])
     assert home.drop_zone.hovered is False and "Not something" in home.drop_zone.label.text()
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 
-def drop_paths(widget, paths) -> None:
-    """Simulate dragging ``paths`` from a file manager and dropping them on ``widget``."""
-    from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+def drag_enter(widget, paths):
+    """Simulate a drag of ``paths`` from a file manager entering ``widget``; returns the event and its
+    data (the event does not own the data: keep both while the event is used)."""
+    from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent
     from PySide6.QtWidgets import QApplication
 
     mime = QMimeData()
@@ -14,6 +15,16 @@ def drop_paths(widget, paths) -> None:
     enter = QDragEnterEvent(QPoint(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, enter)
+    return enter, mime
+
+
+def drop_paths(widget, paths) -> None:
+    """Simulate dragging ``paths`` from a file manager and dropping them on ``widget``."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    enter, mime = drag_enter(widget, paths)
     assert enter.isAccepted()
     drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                       Qt.KeyboardModifier.NoModifier)
