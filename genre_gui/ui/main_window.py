@@ -169,7 +169,8 @@ class MainWindow(QMainWindow):
         ev.play_requested.connect(self.datasets.play_clip)
         ev.explain_requested.connect(self.explanations.explain_clip)
         cp.keep_requested.connect(self.models.keep_model)
-        cp.save_requested.connect(self.save_model_dialog)
+        cp.save_requested.connect(lambda: self.save_model_dialog(self.models.run_pipeline(
+            cp.keep_combo.currentData())))
         cp.load_requested.connect(self.load_model_dialog)
         cp.export_requested.connect(self.export_report_dialog)
         self.models.kept.connect(lambda result: ev.select_model(result.model))
@@ -255,10 +256,12 @@ class MainWindow(QMainWindow):
         if path:
             self.models.load_model(path)
 
-    def save_model_dialog(self) -> None:
-        path = self.models.require_model() and dialogs.choose_model_to_save(self, self.settings)
+    def save_model_dialog(self, pipeline=None) -> None:
+        """Save the model for songs, or ``pipeline`` (the Comparison panel's pick: also an MNIST model)."""
+        path = (pipeline is not None or self.models.require_model()) and dialogs.choose_model_to_save(
+            self, self.settings)
         if path:
-            self.models.save_model(path)
+            self.models.save_model(path, pipeline)
 
     def export_report_dialog(self) -> None:
         title = "Export report into folder"

@@ -165,12 +165,18 @@ class ModelsController(QObject):
             self.error.emit("No model", "Train or load a model before saving.")
         return self.state.pipeline is not None
 
-    def save_model(self, path: str) -> bool:
+    def run_pipeline(self, index: int | None) -> Any:
+        """Model ``index`` of the last run (None when there is none)."""
+        results = self.state.run.results if self.state.run is not None else []
+        return results[index].pipeline if isinstance(index, int) and 0 <= index < len(results) else None
+
+    def save_model(self, path: str, pipeline: Any = None) -> bool:
+        """Save ``pipeline``, by default the model for songs (atomically: ``save_pipeline``)."""
         from ..core.errors import GenreGuiError
         from ..core.persistence import save_pipeline
 
-        pipe = self.state.pipeline
-        if not self.require_model():
+        pipe = pipeline if pipeline is not None else self.state.pipeline
+        if pipe is None and not self.require_model():
             return False
         try:
             save_pipeline(pipe, path)
@@ -207,10 +213,9 @@ class ModelsController(QObject):
 
     def keep_model(self, index: int) -> None:
         """Make model ``index`` of the last run the model for songs (the Comparison panel's choice)."""
-        run = self.state.run
-        results = run.results if run is not None else []
-        if not 0 <= index < len(results) or results[index].pipeline is None:
+        if self.run_pipeline(index) is None:
             return
-        r = results[index]
+        run = self.state.run
+        r = run.results[index]
         known = [i for i, e in enumerate(self.entries) if e.result is r]
         self.use(known[0] if known else self._add(self._trained_entry(run, r)))

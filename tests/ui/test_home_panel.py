@@ -260,3 +260,35 @@ def test_a_dropped_song_does_not_play_and_space_plays_it_from_any_tab(window, qt
     assert w.stop_action.shortcut() == QKeySequence("Ctrl+.")
     w.stop_action.trigger()
     qtbot.waitUntil(lambda: panel.player.state == "stopped", timeout=10000)
+
+
+def test_a_digits_model_is_saved_from_comparison_without_becoming_the_songs_model(
+        window, qtbot, monkeypatch, tmp_path):
+    import dataclasses
+
+    from genre_gui.core.persistence import load_pipeline
+    from genre_gui.ui import dialogs
+    from genre_gui.ui.state import DatasetInfo
+
+    w = window
+    songs_model = w.state.pipeline
+    ds = w.state.dataset
+    keep = np.flatnonzero(np.array([int(g.split(".")[1]) < 20 for g in ds.groups]))
+    digits = dataclasses.replace(ds.subset(keep), feature_set=None, name="digits")
+    w.state.set_dataset(DatasetInfo(digits, "test", "idx"))
+    configure_quick_run(w, models=("softmax", "knn"), protocol="holdout", softmax_epochs=20)
+    with qtbot.waitSignal(w.jobs.training_finished, timeout=120000) as blocker:
+        w.training_panel.train_button.click()
+    run = blocker.args[0]
+    assert not w.offer_bar.isVisible()  # nothing to offer for songs
+    cp = w.comparison_panel
+    chosen = next(i for i, r in enumerate(run.results) if r.model == "knn")
+    cp.keep_combo.setCurrentIndex(cp.keep_combo.findData(chosen))
+    target = tmp_path / "digits.npz"
+    monkeypatch.setattr(dialogs, "choose_model_to_save", lambda *_a: str(target))
+    cp.save_requested.emit()
+    saved = load_pipeline(str(target))
+    assert saved.feature_set is None and saved.model.name == "knn"
+    X = digits.X[:30]
+    assert list(saved.predict_features(X)) == list(run.results[chosen].pipeline.predict_features(X))
+    assert w.state.pipeline is songs_model
