@@ -229,6 +229,7 @@ def local_cluster(folder: str | os.PathLike, n_workers: int = 2, *, niceness: in
 
     dask = str(Path(sys.executable).with_name("dask"))
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     info = folder / "scheduler.json"
     env = {**os.environ, "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
 
