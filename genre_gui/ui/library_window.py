@@ -16,7 +16,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, QStandardPaths, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    QStandardPaths,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -226,21 +234,34 @@ def last_tag_log() -> Path | None:
 
 class TagPreviewDialog(QDialog):
     """Every change plan_genre_tags would make under the chosen policy; nothing is written until
-    "Write tags" (accept)."""
+    "Write tags" (accept).
 
-    def __init__(self, items: list[tuple[str, str]], policy: str = "missing", parent=None) -> None:
+    The files' genre fields are read by a worker (workers.tags, started on ``registry``, the app's
+    WorkerRegistry, which joins it when the app closes: mutagen opens
+    every file, seconds to minutes for a big library) with progress and Cancel; the table fills when it
+    is done, and a policy change replans from what was read, without opening a file again. ``planned``
+    fires with each new plan.
+    """
+
+    planned = Signal(object)  # TagPlan
+
+    def __init__(self, items: list[tuple[str, str]], policy: str = "missing", parent=None, *,
+                 registry) -> None:
         super().__init__(parent)
         from ..core.tags import POLICIES
 
         self.setWindowTitle("Write genre tags — preview")
         self.items = items
         self.plan = None
+        self.fields: tuple | None = None  # core.tags.GenreFields of every item, once read
         self.policy_combo = QComboBox()
         labels = {"missing": "only files without a genre", "replace": "replace the genre",
                   "append": "add the genre to the ones there"}
         for p in POLICIES:
             self.policy_combo.addItem(f"{p}: {labels.get(p, p)}", p)
         self.policy_combo.setCurrentIndex(max(0, POLICIES.index(policy) if policy in POLICIES else 0))
+        self.progress = ProgressRow()
+        self.progress.cancel_requested.connect(self.cancel_reading)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 4)
@@ -250,6 +271,7 @@ class TagPreviewDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.write_button = self.buttons.addButton("Write tags", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.write_button.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
@@ -257,13 +279,70 @@ class TagPreviewDialog(QDialog):
         row.addWidget(self.policy_combo, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addWidget(self.progress)
         lay.addWidget(self.summary)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.buttons)
         self.resize(900, 480)
         self.policy_combo.currentIndexChanged.connect(lambda _i: self.replan())
+        self._worker = None
+        self._start_reading(registry)
+
+    # -- reading (a worker) -------------------------------------------------------------------------
+    def _start_reading(self, registry) -> None:
+        from ..workers.tags import TagFieldsWorker
+
+        w = TagFieldsWorker(self.items)
+        w.progressed.connect(self._on_progress)
+        w.finished.connect(self._on_read)
+        w.cancelled.connect(self._on_cancelled)
+        w.failed.connect(self._on_failed)
+        self._worker = w
+        self.progress.start(f"Reading the tags of {len(self.items)} file(s)…")
+        self.summary.setText("Nothing is written before you press Write tags.")
+        registry.start(w, "tag-preview")
+
+    @property
+    def reading(self) -> bool:
+        return self._worker is not None
+
+    def cancel_reading(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.progress.cancel_button.setEnabled(False)
+            self.progress.label.setText("Cancelling…")
+
+    @Slot(object)
+    def _on_progress(self, p) -> None:
+        if self.sender() is self._worker:
+            self.progress.update_progress(p)
+
+    @Slot(object)
+    def _on_read(self, result) -> None:
+        if self.sender() is not self._worker:
+            return
+        self._worker = None
+        self.fields = result.fields
+        self.progress.set_idle()
         self.replan()
 
+    @Slot()
+    def _on_cancelled(self) -> None:
+        if self.sender() is self._worker:
+            self._worker = None
+            self.progress.set_idle("Reading the tags was cancelled: nothing planned, nothing written.")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self.sender() is self._worker:
+            self._worker = None
+            self.progress.set_idle(f"Cannot read the tags: {message}")
+
+    def done(self, result: int) -> None:
+        self.cancel_reading()  # closing the preview stops its reading
+        super().done(result)
+
+    # -- the plan -----------------------------------------------------------------------------------
     @property
     def policy(self) -> str:
         return str(self.policy_combo.currentData())
@@ -272,9 +351,12 @@ class TagPreviewDialog(QDialog):
         self.policy_combo.setCurrentIndex(self.policy_combo.findData(policy))
 
     def replan(self) -> None:
-        from ..core.tags import plan_genre_tags
+        """The plan under the current policy from the fields read (nothing to do before they are)."""
+        from ..core.tags import plan_from_fields
 
-        self.plan = plan = plan_genre_tags(self.items, self.policy)
+        if self.fields is None:
+            return
+        self.plan = plan = plan_from_fields(self.fields, self.policy)
         self.table.setRowCount(len(plan.changes))
         for i, c in enumerate(plan.changes):
             values = (os.path.basename(c.path), c.field, "; ".join(c.before) or "(none)", "; ".join(c.after))
@@ -291,6 +373,7 @@ class TagPreviewDialog(QDialog):
                 "the old values back.")
         self.summary.setText(text)
         self.write_button.setEnabled(bool(plan.changes))
+        self.planned.emit(plan)
 
 
 # -- the window ----------------------------------------------------------------------------------------------
@@ -604,7 +687,8 @@ class LibraryWindow(QWidget):
         return [(r.path, r.tag_genre) for r in self.results() if r.tag_genre]
 
     def tag_preview(self, policy: str = "missing") -> TagPreviewDialog:
-        return TagPreviewDialog(self.tag_items(), policy, self)
+        """The preview dialog (not shown); its worker starts reading the files' tags at once."""
+        return TagPreviewDialog(self.tag_items(), policy, self, registry=self.jobs.registry)
 
     def write_tags(self, policy: str = "missing", dialog: TagPreviewDialog | None = None) -> None:
         """Open the preview; the tags are written when it is accepted (``apply_tags``)."""
