@@ -4,7 +4,8 @@ workers.library, started by the JobController) and shows its answers as they arr
 Progress with files/s and ETA, Pause and Cancel; a results table that sorts, filters by genre and
 minimum confidence and searches; double-click plays a row. From it: export CSV / JSON, one M3U8
 playlist per genre, and genre tags (a preview of every change with the policy before anything is
-written, a change log under the app's data folder, and "Undo last tagging").
+written, a change log under the app's data folder, and "Undo last tagging"). "Run on a Dask cluster"
+sends the analysis to a Dask scheduler's workers (core.cluster); its address is remembered.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -58,6 +60,11 @@ FAILED = "(failed)"
 NOT_MUSIC = "not music"
 UNSURE = "(unsure)"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: settings keys of the cluster option
+USE_CLUSTER = "library/use_dask_cluster"
+SCHEDULER = "library/dask_scheduler"
+DEFAULT_SCHEDULER = "tcp://127.0.0.1:8786"
+INSTALL_CLUSTER = 'pip install "genre_gui[cluster]"'
 _ROOT = QModelIndex()
 
 
@@ -382,10 +389,12 @@ class LibraryWindow(QWidget):
 
     message = Signal(str)  # what happened, in words (also shown in the window)
 
-    def __init__(self, jobs, state, play: Callable[[str], None] | None = None, parent=None) -> None:
+    def __init__(self, jobs, state, play: Callable[[str], None] | None = None, parent=None, *,
+                 settings=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Classify a music library")
         self.jobs, self.state, self._play = jobs, state, play
+        self.settings = settings  # ui.settings.AppSettings: the cluster option is remembered there
         self.run: Any = None  # the last LibraryRun
         self.roots: list[str] = []
         self.last_tag_report = None
@@ -401,6 +410,7 @@ class LibraryWindow(QWidget):
         self.progress.layout().insertWidget(2, self.pause_button)
         self.progress.cancel_requested.connect(self.cancel)
         self.pause_button.toggled.connect(self._pause_toggled)
+        self._build_cluster_row()
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search file, artist, title, album, genre…")
@@ -464,6 +474,7 @@ class LibraryWindow(QWidget):
         actions.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.folder_label)
+        lay.addLayout(self.cluster_row)
         lay.addWidget(self.progress)
         lay.addLayout(filters)
         lay.addWidget(self.table, 1)
@@ -490,11 +501,95 @@ class LibraryWindow(QWidget):
             self._say("Load a model trained on audio first (File > Use Default Model, Ctrl+D): "
                       "the current one cannot classify audio files.")
             return False
+        scheduler = None
+        if self.cluster_check.isChecked():
+            from ..core.cluster import ClusterError, check_address
+
+            try:
+                scheduler = check_address(self.scheduler_edit.text())
+            except ClusterError as exc:
+                self._say(f"Not started: {exc}")
+                return False
+            self._remember()
         self.roots = [str(r) for r in roots]
         self.model.clear()
         self.run = None
-        self.jobs.classify_library(self.roots, pipe, n_jobs=n_jobs)
+        self.jobs.classify_library(self.roots, pipe, n_jobs=n_jobs, scheduler=scheduler)
         return True
+
+    # -- the cluster option ------------------------------------------------------------------------
+    def _build_cluster_row(self) -> None:
+        from ..core import cluster
+
+        self.cluster_check = QCheckBox("Run on a Dask cluster:")
+        self.scheduler_edit = QLineEdit()
+        self.scheduler_edit.setPlaceholderText("tcp://HOST:PORT")
+        self.scheduler_edit.setMaximumWidth(320)
+        self.scheduler_check = QLabel("")
+        self.again_button = QPushButton("Classify Again")
+        self.again_button.setToolTip("Classify the same folder again with these options (unchanged files "
+                                     "are not analysed again)")
+        self.again_button.clicked.connect(lambda: self.start(self.roots))
+        s = self.settings
+        self.cluster_check.setChecked(bool(s is not None and str(s.value(USE_CLUSTER, "false")).lower()
+                                           in ("true", "1")))
+        self.scheduler_edit.setText(s.text(SCHEDULER, DEFAULT_SCHEDULER) if s is not None
+                                    else DEFAULT_SCHEDULER)
+        self.cluster_available = cluster.available()
+        if self.cluster_available:
+            tip = ("The files are analysed by the workers of a Dask scheduler (tcp://HOST:PORT): they "
+                   "need genre_gui installed, not the music (each file is sent to them). Start one with "
+                   "`dask scheduler` and `dask worker tcp://HOST:8786` on each machine.")
+        else:
+            # the option needs the optional 'distributed' package; say how to get it rather than hide it
+            tip = f"Needs the 'distributed' package, not installed: {INSTALL_CLUSTER}"
+            self.cluster_check.setChecked(False)
+        for w in (self.cluster_check, self.scheduler_edit):
+            w.setToolTip(tip)
+            w.setEnabled(self.cluster_available)
+        self.cluster_check.toggled.connect(self._cluster_changed)
+        self.scheduler_edit.textChanged.connect(lambda _t: self._cluster_changed())
+        self.cluster_row = QHBoxLayout()
+        self.cluster_row.addWidget(self.cluster_check)
+        self.cluster_row.addWidget(self.scheduler_edit, 1)
+        self.cluster_row.addWidget(self.scheduler_check, 1)
+        self.cluster_row.addWidget(self.again_button)
+        self._cluster_changed(remember=False)
+
+    def scheduler_address(self) -> str | None:
+        """The scheduler the next run goes to: None when the option is off or the address is not valid."""
+        from ..core.cluster import ClusterError, check_address
+
+        if not self.cluster_check.isChecked():
+            return None
+        try:
+            return check_address(self.scheduler_edit.text())
+        except ClusterError:
+            return None
+
+    def _cluster_changed(self, *_args, remember: bool = True) -> None:
+        from ..core.cluster import ClusterError, check_address
+
+        on = self.cluster_check.isChecked()
+        self.scheduler_edit.setEnabled(self.cluster_available and on)
+        problem = ""
+        if on:
+            try:
+                check_address(self.scheduler_edit.text())
+            except ClusterError as exc:
+                problem = str(exc)
+        import html
+
+        self.scheduler_check.setText(f"<span style='color:#b00020'>{html.escape(problem)}</span>"
+                                     if problem else "")
+        self.scheduler_edit.setStyleSheet("QLineEdit { border: 1px solid #b00020; }" if problem else "")
+        if remember and not problem:
+            self._remember()
+
+    def _remember(self) -> None:
+        if self.settings is not None:
+            self.settings.set_value(USE_CLUSTER, self.cluster_check.isChecked())
+            self.settings.set_value(SCHEDULER, self.scheduler_edit.text().strip())
 
     def cancel(self) -> None:
         self.jobs.cancel_library()
@@ -515,7 +610,8 @@ class LibraryWindow(QWidget):
     def _on_started(self, request) -> None:
         self._started = time.monotonic()
         where = " + ".join(request.roots)
-        self.folder_label.setText(f"<b>{where}</b> — model: {self.state.model_label}")
+        on = f" — on the Dask cluster at {request.scheduler}" if request.scheduler else ""
+        self.folder_label.setText(f"<b>{where}</b> — model: {self.state.model_label}{on}")
         self.progress.start("Scanning the folders…")
         self.pause_button.setVisible(True)
         self.pause_button.setChecked(False)
@@ -616,6 +712,7 @@ class LibraryWindow(QWidget):
         have = bool(self.model.results) and not self.running
         for b in (self.csv_button, self.json_button, self.playlists_button, self.tags_button):
             b.setEnabled(have)
+        self.again_button.setEnabled(bool(self.roots) and not self.running)
         self.undo_button.setEnabled(last_tag_log() is not None and not self.running)
 
     def _say(self, text: str) -> None:
@@ -774,7 +871,8 @@ def open_library_window(main_window, folder: str | None = None) -> LibraryWindow
         return None
     win = getattr(main_window, "library_window", None)
     if win is None:
-        win = LibraryWindow(main_window.jobs, main_window.state, main_window.datasets.play_clip, main_window)
+        win = LibraryWindow(main_window.jobs, main_window.state, main_window.datasets.play_clip, main_window,
+                            settings=main_window.settings)
         win.message.connect(lambda text: main_window.show_message(text, 8000))
         main_window.library_window = win
     win.show()
