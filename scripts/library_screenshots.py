@@ -111,8 +111,9 @@ def save_library_shots(w, out: Path, clips_dir: Path, tmp: str) -> list[Path]:
 
 def save_cluster_shot(w, out: Path, clips_dir: Path, tmp: str) -> Path:
     """A second library classified with "Run on a Dask cluster" on a real local cluster, then the tag
-    preview (filled by its worker) over the window: one grab of the screen showing both."""
-    from PySide6.QtCore import QRect
+    preview (filled by its worker) over the window, in one picture."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QPainter, QPixmap
     from PySide6.QtWidgets import QApplication
 
     from genre_gui.core.cluster import local_cluster
@@ -130,16 +131,23 @@ def save_cluster_shot(w, out: Path, clips_dir: Path, tmp: str) -> Path:
         if not process_events(600, lambda: bool(finished), interval=0.01):
             raise TimeoutError("screenshots: the cluster run did not finish")
     win.resize(1300, 440)
-    win.move(40, 40)
     dialog = win.tag_preview("missing")
     dialog.resize(760, 300)
     dialog.show()
-    dialog.move(500, 250)
     if not process_events(120, lambda: dialog.plan is not None, interval=0.01):
         raise TimeoutError("screenshots: the tag preview's worker did not finish")
     process_events(0.8, interval=0.01)
-    frame = win.frameGeometry().united(dialog.frameGeometry()).adjusted(-10, -10, 10, 10)
-    shot = QApplication.primaryScreen().grabWindow(0).copy(QRect(frame))
+    # the two grabs composed (Xvfb has no window manager: a screen grab shows whatever lies around them)
+    back, front = win.grab(), dialog.grab()
+    at = QPoint(back.width() - front.width() - 20, back.height() - front.height() + 60)
+    shot = QPixmap(back.width(), at.y() + front.height() + 10)
+    shot.fill(QColor("#9a9a9a"))
+    painter = QPainter(shot)
+    painter.drawPixmap(0, 0, back)
+    painter.setPen(QColor("#404040"))
+    painter.drawRect(at.x() - 1, at.y() - 1, front.width() + 1, front.height() + 1)
+    painter.drawPixmap(at, front)
+    painter.end()
     path = out / "library_cluster_tag_preview.png"
     shot.save(str(path))
     dialog.close()
