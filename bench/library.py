@@ -16,8 +16,11 @@ cores; and with a few dozen files the pool's start (a fork per worker, the netwo
 each) weighed in its time. So: every mode runs at the same niceness (the one-process thread and the Dask
 workers are lowered like the pool's workers), the modes are interleaved ``--repeats`` times and the best
 of each is kept, and the rate is the steady one, after the first two files (start-up excluded; the
-whole-run ratio is printed too). The CPU the run got (cores busy with its processes) and what other
-programs took meanwhile are printed: 2 cores shared with other work cannot give 2x.
+whole-run ratio is printed too). The CPU the run got (cores busy with its processes), what other
+programs took meanwhile and the CPU seconds per file are printed: 2 cores shared with other work cannot
+give 2x, and when two processes at once need more CPU per file than one alone, the two virtual cores
+slow each other down (measured on this 2-vCPU VM: about 0.45 s per file alone, 0.6 s each when two
+Dask workers ran together).
 
 Targets: pool >= 1.7 x one process; Dask >= 1.5 x one process; a second run over the unchanged tree >= 20x
 faster than the first; resident memory flat: <= 50 MB growth from file 100 to file 400 (a library of
@@ -220,7 +223,10 @@ def verdict(ok: bool) -> str:
 
 
 def _cores_note(r: Run) -> str:
-    return f"{r.cores[0]:.2f} cores busy with it, {r.cores[1]:.2f} with other programs"
+    # CPU seconds per file: when two processes each need more of them than one process alone, the two
+    # virtual cores slow each other down (shared caches, memory bandwidth, or one physical core)
+    return (f"{r.cores[0]:.2f} cores busy with it, {r.cores[1]:.2f} with other programs; "
+            f"{r.cores[0] * r.total / r.n:.2f} CPU s per file")
 
 
 def _starved(who: str, r: Run, one: Run) -> str:
