@@ -18,9 +18,10 @@ workers are lowered like the pool's workers), the modes are interleaved ``--repe
 of each is kept, and the rate is the steady one, after the first two files (start-up excluded; the
 whole-run ratio is printed too). The CPU the run got (cores busy with its processes), what other
 programs took meanwhile and the CPU seconds per file are printed: 2 cores shared with other work cannot
-give 2x, and when two processes at once need more CPU per file than one alone, the two virtual cores
-slow each other down (measured on this 2-vCPU VM: about 0.45 s per file alone, 0.6 s each when two
-Dask workers ran together).
+give 2x. Per file, the pool's two workers running together need the CPU one process needs (about
+0.45 s on this 2-vCPU VM, measured inside the task); a Dask worker's task thread needs about 0.6 s
+(it runs beside the worker's event loop, in the same process and under the same GIL), so Dask starts
+about 25 % behind the pool.
 
 Targets: pool >= 1.7 x one process; Dask >= 1.5 x one process; a second run over the unchanged tree >= 20x
 faster than the first; resident memory flat: <= 50 MB growth from file 100 to file 400 (a library of
@@ -223,8 +224,8 @@ def verdict(ok: bool) -> str:
 
 
 def _cores_note(r: Run) -> str:
-    # CPU seconds per file: when two processes each need more of them than one process alone, the two
-    # virtual cores slow each other down (shared caches, memory bandwidth, or one physical core)
+    # CPU seconds per file (the processes' CPU over the run / files): a mode's overhead shows here,
+    # whatever the other programs took
     return (f"{r.cores[0]:.2f} cores busy with it, {r.cores[1]:.2f} with other programs; "
             f"{r.cores[0] * r.total / r.n:.2f} CPU s per file")
 
