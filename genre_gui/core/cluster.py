@@ -233,9 +233,10 @@ def local_cluster(folder: str | os.PathLike, n_workers: int = 2, *, niceness: in
     info = folder / "scheduler.json"
     env = {**os.environ, "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
 
-    def lower() -> None:  # runs in the worker process before exec
-        if niceness > 0:
-            os.nice(niceness)
+    # runs in each worker process before exec; passed only when asked (a preexec_fn is best avoided in a
+    # process with threads, such as the app's)
+    def lower() -> None:
+        os.nice(niceness)
 
     procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                "--scheduler-file", str(info)], cwd=folder, env=env,
@@ -252,7 +253,8 @@ def local_cluster(folder: str | os.PathLike, n_workers: int = 2, *, niceness: in
             procs.append(subprocess.Popen(
                 [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
                  "--no-dashboard", "--local-directory", str(folder)], cwd=folder, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=lower))
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=lower if niceness > 0 else None))
         from distributed import Client
 
         with Client(address, timeout=30, set_as_default=False) as client:
