@@ -129,11 +129,12 @@ def test_cancel_stops_the_reading_and_plans_nothing(qtbot, monkeypatch, tagged):
     dialog.show()
     qtbot.waitUntil(started.is_set, timeout=30000)
     assert dialog.reading and dialog.progress.cancel_button.isEnabled()
-    worker = dialog._worker
-    with qtbot.waitSignal(worker.cancelled, timeout=30000):
-        dialog.progress.cancel_button.click()
-        go_on.set()
-    qtbot.waitUntil(lambda: not dialog.reading, timeout=10000)
+    cancelled = []
+    dialog._worker.cancelled.connect(lambda: cancelled.append(1))  # runs in the worker thread
+    dialog.progress.cancel_button.click()
+    go_on.set()
+    # polled (qWait) rather than a nested event loop waiting for the signal
+    qtbot.waitUntil(lambda: bool(cancelled) and not dialog.reading, timeout=30000)
     assert len(opened) == 1, "files were read after Cancel"
     assert dialog.plan is None and dialog.table.rowCount() == 0 and not dialog.write_button.isEnabled()
     assert "cancelled" in dialog.progress.label.text()
@@ -156,8 +157,9 @@ def test_closing_the_preview_stops_its_worker(qtbot, monkeypatch, tagged):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(started.is_set, timeout=30000)
-    worker = dialog._worker
-    with qtbot.waitSignal(worker.cancelled, timeout=30000):
-        dialog.reject()
-        go_on.set()
-    qtbot.waitUntil(lambda: win.jobs.registry.active_count == 0, timeout=10000)
+    cancelled = []
+    dialog._worker.cancelled.connect(lambda: cancelled.append(1))  # runs in the worker thread
+    dialog.reject()
+    go_on.set()
+    qtbot.waitUntil(lambda: bool(cancelled) and win.jobs.registry.active_count == 0, timeout=30000)
+    assert not dialog.reading
