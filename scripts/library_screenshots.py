@@ -1,5 +1,7 @@
 """Screenshots of File > Classify a Music Library…: the results window after a real run of the default
-model over GTZAN clips copied into a temporary library, and the tag preview.
+model over GTZAN clips copied into a temporary library, the tag preview once its worker has read the
+tags, and (with ``distributed`` installed) a second library classified on a real local Dask cluster
+(a scheduler and two workers on 127.0.0.1) with the tag preview over the window.
 
 Used by scripts/screenshots.py; alone (with the default model, no training run):
 ``xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/library_screenshots.py OUT``
@@ -21,11 +23,16 @@ PICKS = (("blues", 0, None), ("classical", 1, "Classical"), ("country", 2, None)
          ("rock", 1, None))
 
 
-def make_library(folder: Path, clips_dir: Path) -> Path:
+#: the second library, classified on the cluster
+CLUSTER_PICKS = (("blues", 3, None), ("classical", 3, None), ("country", 3, "Folk"), ("jazz", 3, None),
+                 ("metal", 3, None), ("reggae", 3, None))
+
+
+def make_library(folder: Path, clips_dir: Path, picks=PICKS, name: str = "Music", tone: bool = True) -> Path:
     from mutagen.flac import FLAC
 
-    music = folder / "Music"
-    for genre, i, existing in PICKS:
+    music = folder / name
+    for genre, i, existing in picks:
         src = clips_dir / genre / f"{genre}.{i:05d}.flac"
         if not src.exists():
             continue
@@ -37,6 +44,8 @@ def make_library(folder: Path, clips_dir: Path) -> Path:
         if existing:
             f["GENRE"] = existing
         f.save()
+    if not tone:
+        return music
     import numpy as np
     import soundfile as sf
 
@@ -85,13 +94,66 @@ def save_library_shots(w, out: Path, clips_dir: Path, tmp: str) -> list[Path]:
     dialog = win.tag_preview("replace")
     dialog.resize(1000, 420)
     dialog.show()
-    process_events(0.8, interval=0.01)
+    if not process_events(120, lambda: dialog.plan is not None, interval=0.01):  # the worker reads the tags
+        raise TimeoutError("screenshots: the tag preview's worker did not finish")
+    process_events(0.5, interval=0.01)
     path = out / "library_tag_preview.png"
     dialog.grab().save(str(path))
     paths.append(path)
     dialog.close()
     QApplication.processEvents()
+    from genre_gui.core import cluster
+
+    if cluster.available():
+        paths.append(save_cluster_shot(w, out, clips_dir, tmp))
     return paths
+
+
+def save_cluster_shot(w, out: Path, clips_dir: Path, tmp: str) -> Path:
+    """A second library classified with "Run on a Dask cluster" on a real local cluster, then the tag
+    preview (filled by its worker) over the window, in one picture."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QColor, QPainter, QPixmap
+    from PySide6.QtWidgets import QApplication
+
+    from genre_gui.core.cluster import local_cluster
+    from genre_gui.ui.event_loop import process_events
+
+    music = make_library(Path(tmp), clips_dir, CLUSTER_PICKS, "More music", tone=False)
+    win = w.library_window
+    with local_cluster(Path(tmp) / "dask", 2) as address:
+        win.cluster_check.setChecked(True)
+        win.scheduler_edit.setText(address)
+        finished = []
+        w.jobs.library_finished.connect(finished.append)
+        if not win.start([str(music)]):
+            raise RuntimeError(f"screenshots: the cluster run did not start: {win.status.text()}")
+        if not process_events(600, lambda: bool(finished), interval=0.01):
+            raise TimeoutError("screenshots: the cluster run did not finish")
+    win.resize(1300, 440)
+    dialog = win.tag_preview("missing")
+    dialog.resize(760, 300)
+    dialog.show()
+    if not process_events(120, lambda: dialog.plan is not None, interval=0.01):
+        raise TimeoutError("screenshots: the tag preview's worker did not finish")
+    process_events(0.8, interval=0.01)
+    # the two grabs composed (Xvfb has no window manager: a screen grab shows whatever lies around them)
+    back, front = win.grab(), dialog.grab()
+    at = QPoint(back.width() - front.width() - 20, back.height() - front.height() + 60)
+    shot = QPixmap(back.width(), at.y() + front.height() + 10)
+    shot.fill(QColor("#9a9a9a"))
+    painter = QPainter(shot)
+    painter.drawPixmap(0, 0, back)
+    painter.setPen(QColor("#404040"))
+    painter.drawRect(at.x() - 1, at.y() - 1, front.width() + 1, front.height() + 1)
+    painter.drawPixmap(at, front)
+    painter.end()
+    path = out / "library_cluster_tag_preview.png"
+    shot.save(str(path))
+    dialog.close()
+    win.cluster_check.setChecked(False)
+    QApplication.processEvents()
+    return path
 
 
 def main(argv: list[str]) -> int:

@@ -12,6 +12,9 @@ Optional: ``distributed`` is imported only when a scheduler address is given.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -27,6 +30,40 @@ CONNECT_TIMEOUT = 5.0
 
 class ClusterError(GenreGuiError):
     """The scheduler cannot be reached, or has no workers."""
+
+
+#: ``tcp://HOST:PORT`` (or tls://); HOST a name, an IPv4 address or a bracketed IPv6 address
+_ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):([0-9]{1,5})$")
+
+
+def available() -> bool:
+    """Whether ``distributed`` is installed (found without importing it: the import takes a second)."""
+    import importlib.util
+
+    return importlib.util.find_spec("distributed") is not None
+
+
+def check_address(address: str) -> str:
+    """A scheduler address as Dask wants it, or ClusterError saying what is wrong with it.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://HOST:PORT`` (``tls://`` too); surrounding spaces are dropped.
+
+    Returns
+    -------
+    str
+        The address, stripped.
+    """
+    text = str(address).strip()
+    m = _ADDRESS.match(text)
+    if m is None:
+        raise ClusterError(f"{text or '(empty)'} is not a Dask scheduler address: write tcp://HOST:PORT, "
+                           "for example tcp://192.168.1.20:8786")
+    if not 0 < int(m.group(4)) < 65536:
+        raise ClusterError(f"{text}: the port must be between 1 and 65535")
+    return text
 
 
 def remote_file_task(data: bytes, suffix: str, display_path: str, task: Callable[..., tuple],
@@ -161,3 +198,74 @@ def run_on_cluster(
         finish(i, ok, value)
     if cancelled():
         raise on_cancel()
+
+
+@contextlib.contextmanager
+def local_cluster(folder: str | os.PathLike, n_workers: int = 2, *, niceness: int = 0,
+                  timeout: float = 120.0) -> Iterator[str]:
+    """A real Dask cluster on this machine for tests and benchmarks: ``dask scheduler`` and ``n_workers``
+    ``dask worker`` processes (one thread each) on 127.0.0.1; yields the scheduler's address.
+
+    Separate processes, not ``distributed.LocalCluster``: workers started from this process set
+    ``OMP_NUM_THREADS=1`` in its environment, which changed the numbers of later BLAS-threaded work here.
+    Every process is terminated (then killed) on exit.
+
+    Parameters
+    ----------
+    folder : path-like
+        The processes' working and spill folder (a temporary folder).
+    n_workers : int
+        Worker processes, one thread each.
+    niceness : int
+        Added to the workers' niceness, so a benchmark can run them at the priority of the app's own
+        worker processes (``core.priority.BACKGROUND_NICENESS``).
+    timeout : float
+        Seconds for the scheduler and the workers to come up (ClusterError after that).
+    """
+    import json
+    import subprocess
+    import sys
+    import time
+
+    dask = str(Path(sys.executable).with_name("dask"))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    info = folder / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
+
+    # runs in each worker process before exec; passed only when asked (a preexec_fn is best avoided in a
+    # process with threads, such as the app's)
+    def lower() -> None:
+        os.nice(niceness)
+
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", str(info)], cwd=folder, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + timeout
+        while not info.exists() and time.monotonic() < deadline and procs[0].poll() is None:
+            time.sleep(0.2)
+        try:
+            address = json.loads(info.read_text())["address"]
+        except (OSError, ValueError, KeyError) as exc:
+            raise ClusterError(f"the local Dask scheduler did not start ({exc})") from exc
+        for _ in range(n_workers):
+            procs.append(subprocess.Popen(
+                [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
+                 "--no-dashboard", "--local-directory", str(folder)], cwd=folder, env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=lower if niceness > 0 else None))
+        from distributed import Client
+
+        with Client(address, timeout=30, set_as_default=False) as client:
+            client.wait_for_workers(n_workers, timeout=max(1.0, deadline - time.monotonic()))
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()

@@ -26,14 +26,15 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import GenreGuiError
 
 __all__ = ["TrackTags", "TagChange", "TagPlan", "TagReport", "TagError", "POLICIES", "read_tags",
-           "plan_genre_tags", "write_genre_tags", "undo_tagging", "genre_field", "genres_of"]
+           "GenreFields", "read_genre_fields", "plan_from_fields", "plan_genre_tags", "write_genre_tags",
+           "undo_tagging", "genre_field", "genres_of"]
 
 #: missing: only files without a genre; replace: the genre becomes the answer; append: added to the others
 POLICIES = ("missing", "replace", "append")
@@ -289,13 +290,68 @@ class TagPlan:
         return [c.describe() for c in self.changes]
 
 
-def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str = "missing") -> TagPlan:
-    """Plan writing ``genre`` into each file; nothing is written.
+@dataclass
+class GenreFields:
+    """One file's genre fields as read: what a plan under any policy is made from.
+
+    ``tag_field`` is the field written ("ID3 TCON"...), ``None`` when the file cannot take a genre tag
+    (``problem`` says why); ``key`` is mutagen's key of that field, ``old`` the raw values of the
+    written field(s), ``before`` the genres as read.
+    """
+
+    path: str
+    genre: str
+    tag_field: str | None = None
+    key: str = ""
+    old: dict[str, list | None] = field(default_factory=dict)
+    before: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+def read_genre_fields(items: Iterable[tuple[str | os.PathLike, str]],
+                      progress: Callable[[int, int, str], None] | None = None) -> list[GenreFields]:
+    """Read the genre fields of each file (mutagen): the slow part of planning, done once for every policy.
 
     Parameters
     ----------
     items : iterable of (path, genre)
-        Usually the confident answers of a library run (:meth:`TrackResult.tag_genre`).
+        The files and the genre each would get.
+    progress : callable, optional
+        ``progress(done, total, file name)`` after each file; it may raise to stop the reading (a worker's
+        cancel), and the exception goes through.
+
+    Returns
+    -------
+    list of GenreFields
+        In the order of ``items``. Nothing is written.
+    """
+    items = [(os.fsdecode(p), str(g).strip()) for p, g in items]
+    out: list[GenreFields] = []
+    for i, (path, genre) in enumerate(items):
+        try:
+            f = _open(path)
+        except TagError as exc:
+            out.append(GenreFields(path, genre, problem=str(exc).split(": ", 1)[-1]))
+        else:
+            kind = _kind(f)
+            if kind is None:
+                what = type(f).__name__ if f is not None else "an unknown file type"
+                out.append(GenreFields(path, genre, problem=f"no genre field mutagen can write ({what})"))
+            else:
+                out.append(GenreFields(path, genre, kind.name, kind.genre_keys[0],
+                                       {k: _get(f, kind, k) for k in kind.genre_keys},
+                                       _genres(kind, _read_genre_fields(f, kind))))
+        if progress is not None:
+            progress(i + 1, len(items), os.path.basename(path))
+    return out
+
+
+def plan_from_fields(fields: Iterable[GenreFields], policy: str = "missing") -> TagPlan:
+    """The plan under ``policy`` from fields already read (:func:`read_genre_fields`); no file is opened.
+
+    Parameters
+    ----------
+    fields : iterable of GenreFields
     policy : {"missing", "replace", "append"}
         missing: only files with no genre; replace: the genre becomes the answer; append: the answer is
         added after the genres already there (nothing changes when it is one of them).
@@ -303,21 +359,11 @@ def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str 
     if policy not in POLICIES:
         raise TagError(f"unknown tag policy {policy!r}; use one of {', '.join(POLICIES)}")
     plan = TagPlan(policy)
-    for path, genre in items:
-        path = os.fsdecode(path)
-        genre = str(genre).strip()
-        try:
-            f = _open(path)
-        except TagError as exc:
-            plan.unsupported.append((path, str(exc).split(": ", 1)[-1]))
+    for fl in fields:
+        path, genre, before = fl.path, fl.genre, list(fl.before)
+        if fl.tag_field is None:
+            plan.unsupported.append((path, fl.problem or "no genre field mutagen can write"))
             continue
-        kind = _kind(f)
-        if kind is None:
-            what = type(f).__name__ if f is not None else "an unknown file type"
-            plan.unsupported.append((path, f"no genre field mutagen can write ({what})"))
-            continue
-        old = {k: _get(f, kind, k) for k in kind.genre_keys}
-        before = _genres(kind, _read_genre_fields(f, kind))
         if policy == "missing" and before:
             plan.kept.append((path, f"already has a genre ({'; '.join(before)})"))
             continue
@@ -331,9 +377,25 @@ def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str 
             if before == after:
                 plan.kept.append((path, f"already {genre}"))
                 continue
-        new: dict[str, list | None] = {kind.genre_keys[0]: list(after)}
-        plan.changes.append(TagChange(path, kind.name, old, new, before, after))
+        new: dict[str, list | None] = {fl.key: list(after)}
+        plan.changes.append(TagChange(path, fl.tag_field, dict(fl.old), new, before, after))
     return plan
+
+
+def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str = "missing") -> TagPlan:
+    """Plan writing ``genre`` into each file; nothing is written.
+
+    Parameters
+    ----------
+    items : iterable of (path, genre)
+        Usually the confident answers of a library run (:meth:`TrackResult.tag_genre`).
+    policy : {"missing", "replace", "append"}
+        missing: only files with no genre; replace: the genre becomes the answer; append: the answer is
+        added after the genres already there (nothing changes when it is one of them).
+    """
+    if policy not in POLICIES:  # before reading a thousand files
+        raise TagError(f"unknown tag policy {policy!r}; use one of {', '.join(POLICIES)}")
+    return plan_from_fields(read_genre_fields(items), policy)
 
 
 # -- writing and undoing ----------------------------------------------------------------------------------

@@ -285,17 +285,19 @@ class JobController(QObject):
 
     # -- music library -----------------------------------------------------------------------------
     def classify_library(self, roots: list[str], pipeline: Any = None, n_jobs: int | None = None,
-                         state_path: str | None = "") -> LibraryRequest:
+                         state_path: str | None = "", scheduler: str | None = None) -> LibraryRequest:
         """Classify every audio file under ``roots`` with ``pipeline`` (default: the app's model), through
         the feature cache; earlier answers are kept in a state next to the cache (``state_path`` ""),
-        none when ``None``. A job in progress is cancelled."""
+        none when ``None``; on a Dask cluster's workers with ``scheduler``. A job in progress is
+        cancelled."""
         self._retire(self._library_worker)
         if n_jobs is None:
             n_jobs = max(1, min(2, (os.cpu_count() or 1) - 1))
         if state_path == "":
             state_path = default_state_path(self.cache_path)
         request = LibraryRequest(tuple(str(r) for r in roots), pipeline if pipeline is not None
-                                 else self.state.pipeline, self.cache_path or None, state_path, int(n_jobs))
+                                 else self.state.pipeline, self.cache_path or None, state_path, int(n_jobs),
+                                 scheduler or None)
         w = LibraryWorker(request)
         w.progressed.connect(self._on_library_progress)
         w.tracks_received.connect(self._on_tracks)

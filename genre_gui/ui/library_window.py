@@ -4,7 +4,8 @@ workers.library, started by the JobController) and shows its answers as they arr
 Progress with files/s and ETA, Pause and Cancel; a results table that sorts, filters by genre and
 minimum confidence and searches; double-click plays a row. From it: export CSV / JSON, one M3U8
 playlist per genre, and genre tags (a preview of every change with the policy before anything is
-written, a change log under the app's data folder, and "Undo last tagging").
+written, a change log under the app's data folder, and "Undo last tagging"). "Run on a Dask cluster"
+sends the analysis to a Dask scheduler's workers (core.cluster); its address is remembered.
 """
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, QStandardPaths, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QSortFilterProxyModel,
+    QStandardPaths,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -50,6 +60,11 @@ FAILED = "(failed)"
 NOT_MUSIC = "not music"
 UNSURE = "(unsure)"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+#: settings keys of the cluster option
+USE_CLUSTER = "library/use_dask_cluster"
+SCHEDULER = "library/dask_scheduler"
+DEFAULT_SCHEDULER = "tcp://127.0.0.1:8786"
+INSTALL_CLUSTER = 'pip install "genre_gui[cluster]"'
 _ROOT = QModelIndex()
 
 
@@ -226,21 +241,34 @@ def last_tag_log() -> Path | None:
 
 class TagPreviewDialog(QDialog):
     """Every change plan_genre_tags would make under the chosen policy; nothing is written until
-    "Write tags" (accept)."""
+    "Write tags" (accept).
 
-    def __init__(self, items: list[tuple[str, str]], policy: str = "missing", parent=None) -> None:
+    The files' genre fields are read by a worker (workers.tags, started on ``registry``, the app's
+    WorkerRegistry, which joins it when the app closes: mutagen opens
+    every file, seconds to minutes for a big library) with progress and Cancel; the table fills when it
+    is done, and a policy change replans from what was read, without opening a file again. ``planned``
+    fires with each new plan.
+    """
+
+    planned = Signal(object)  # TagPlan
+
+    def __init__(self, items: list[tuple[str, str]], policy: str = "missing", parent=None, *,
+                 registry) -> None:
         super().__init__(parent)
         from ..core.tags import POLICIES
 
         self.setWindowTitle("Write genre tags — preview")
         self.items = items
         self.plan = None
+        self.fields: tuple | None = None  # core.tags.GenreFields of every item, once read
         self.policy_combo = QComboBox()
         labels = {"missing": "only files without a genre", "replace": "replace the genre",
                   "append": "add the genre to the ones there"}
         for p in POLICIES:
             self.policy_combo.addItem(f"{p}: {labels.get(p, p)}", p)
         self.policy_combo.setCurrentIndex(max(0, POLICIES.index(policy) if policy in POLICIES else 0))
+        self.progress = ProgressRow()
+        self.progress.cancel_requested.connect(self.cancel_reading)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.table = QTableWidget(0, 4)
@@ -250,6 +278,7 @@ class TagPreviewDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.write_button = self.buttons.addButton("Write tags", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.write_button.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         row = QHBoxLayout()
@@ -257,13 +286,70 @@ class TagPreviewDialog(QDialog):
         row.addWidget(self.policy_combo, 1)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
+        lay.addWidget(self.progress)
         lay.addWidget(self.summary)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.buttons)
         self.resize(900, 480)
         self.policy_combo.currentIndexChanged.connect(lambda _i: self.replan())
+        self._worker = None
+        self._start_reading(registry)
+
+    # -- reading (a worker) -------------------------------------------------------------------------
+    def _start_reading(self, registry) -> None:
+        from ..workers.tags import TagFieldsWorker
+
+        w = TagFieldsWorker(self.items)
+        w.progressed.connect(self._on_progress)
+        w.finished.connect(self._on_read)
+        w.cancelled.connect(self._on_cancelled)
+        w.failed.connect(self._on_failed)
+        self._worker = w
+        self.progress.start(f"Reading the tags of {len(self.items)} file(s)…")
+        self.summary.setText("Nothing is written before you press Write tags.")
+        registry.start(w, "tag-preview")
+
+    @property
+    def reading(self) -> bool:
+        return self._worker is not None
+
+    def cancel_reading(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            self.progress.cancel_button.setEnabled(False)
+            self.progress.label.setText("Cancelling…")
+
+    @Slot(object)
+    def _on_progress(self, p) -> None:
+        if self.sender() is self._worker:
+            self.progress.update_progress(p)
+
+    @Slot(object)
+    def _on_read(self, result) -> None:
+        if self.sender() is not self._worker:
+            return
+        self._worker = None
+        self.fields = result.fields
+        self.progress.set_idle()
         self.replan()
 
+    @Slot()
+    def _on_cancelled(self) -> None:
+        if self.sender() is self._worker:
+            self._worker = None
+            self.progress.set_idle("Reading the tags was cancelled: nothing planned, nothing written.")
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self.sender() is self._worker:
+            self._worker = None
+            self.progress.set_idle(f"Cannot read the tags: {message}")
+
+    def done(self, result: int) -> None:
+        self.cancel_reading()  # closing the preview stops its reading
+        super().done(result)
+
+    # -- the plan -----------------------------------------------------------------------------------
     @property
     def policy(self) -> str:
         return str(self.policy_combo.currentData())
@@ -272,9 +358,12 @@ class TagPreviewDialog(QDialog):
         self.policy_combo.setCurrentIndex(self.policy_combo.findData(policy))
 
     def replan(self) -> None:
-        from ..core.tags import plan_genre_tags
+        """The plan under the current policy from the fields read (nothing to do before they are)."""
+        from ..core.tags import plan_from_fields
 
-        self.plan = plan = plan_genre_tags(self.items, self.policy)
+        if self.fields is None:
+            return
+        self.plan = plan = plan_from_fields(self.fields, self.policy)
         self.table.setRowCount(len(plan.changes))
         for i, c in enumerate(plan.changes):
             values = (os.path.basename(c.path), c.field, "; ".join(c.before) or "(none)", "; ".join(c.after))
@@ -291,6 +380,7 @@ class TagPreviewDialog(QDialog):
                 "the old values back.")
         self.summary.setText(text)
         self.write_button.setEnabled(bool(plan.changes))
+        self.planned.emit(plan)
 
 
 # -- the window ----------------------------------------------------------------------------------------------
@@ -299,10 +389,12 @@ class LibraryWindow(QWidget):
 
     message = Signal(str)  # what happened, in words (also shown in the window)
 
-    def __init__(self, jobs, state, play: Callable[[str], None] | None = None, parent=None) -> None:
+    def __init__(self, jobs, state, play: Callable[[str], None] | None = None, parent=None, *,
+                 settings=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Classify a music library")
         self.jobs, self.state, self._play = jobs, state, play
+        self.settings = settings  # ui.settings.AppSettings: the cluster option is remembered there
         self.run: Any = None  # the last LibraryRun
         self.roots: list[str] = []
         self.last_tag_report = None
@@ -318,6 +410,7 @@ class LibraryWindow(QWidget):
         self.progress.layout().insertWidget(2, self.pause_button)
         self.progress.cancel_requested.connect(self.cancel)
         self.pause_button.toggled.connect(self._pause_toggled)
+        self._build_cluster_row()
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search file, artist, title, album, genre…")
@@ -381,6 +474,7 @@ class LibraryWindow(QWidget):
         actions.addStretch(1)
         lay = QVBoxLayout(self)
         lay.addWidget(self.folder_label)
+        lay.addLayout(self.cluster_row)
         lay.addWidget(self.progress)
         lay.addLayout(filters)
         lay.addWidget(self.table, 1)
@@ -407,11 +501,95 @@ class LibraryWindow(QWidget):
             self._say("Load a model trained on audio first (File > Use Default Model, Ctrl+D): "
                       "the current one cannot classify audio files.")
             return False
+        scheduler = None
+        if self.cluster_check.isChecked():
+            from ..core.cluster import ClusterError, check_address
+
+            try:
+                scheduler = check_address(self.scheduler_edit.text())
+            except ClusterError as exc:
+                self._say(f"Not started: {exc}")
+                return False
+            self._remember()
         self.roots = [str(r) for r in roots]
         self.model.clear()
         self.run = None
-        self.jobs.classify_library(self.roots, pipe, n_jobs=n_jobs)
+        self.jobs.classify_library(self.roots, pipe, n_jobs=n_jobs, scheduler=scheduler)
         return True
+
+    # -- the cluster option ------------------------------------------------------------------------
+    def _build_cluster_row(self) -> None:
+        from ..core import cluster
+
+        self.cluster_check = QCheckBox("Run on a Dask cluster:")
+        self.scheduler_edit = QLineEdit()
+        self.scheduler_edit.setPlaceholderText("tcp://HOST:PORT")
+        self.scheduler_edit.setMaximumWidth(320)
+        self.scheduler_check = QLabel("")
+        self.again_button = QPushButton("Classify Again")
+        self.again_button.setToolTip("Classify the same folder again with these options (unchanged files "
+                                     "are not analysed again)")
+        self.again_button.clicked.connect(lambda: self.start(self.roots))
+        s = self.settings
+        self.cluster_check.setChecked(bool(s is not None and str(s.value(USE_CLUSTER, "false")).lower()
+                                           in ("true", "1")))
+        self.scheduler_edit.setText(s.text(SCHEDULER, DEFAULT_SCHEDULER) if s is not None
+                                    else DEFAULT_SCHEDULER)
+        self.cluster_available = cluster.available()
+        if self.cluster_available:
+            tip = ("The files are analysed by the workers of a Dask scheduler (tcp://HOST:PORT): they "
+                   "need genre_gui installed, not the music (each file is sent to them). Start one with "
+                   "`dask scheduler` and `dask worker tcp://HOST:8786` on each machine.")
+        else:
+            # the option needs the optional 'distributed' package; say how to get it rather than hide it
+            tip = f"Needs the 'distributed' package, not installed: {INSTALL_CLUSTER}"
+            self.cluster_check.setChecked(False)
+        for w in (self.cluster_check, self.scheduler_edit):
+            w.setToolTip(tip)
+            w.setEnabled(self.cluster_available)
+        self.cluster_check.toggled.connect(self._cluster_changed)
+        self.scheduler_edit.textChanged.connect(lambda _t: self._cluster_changed())
+        self.cluster_row = QHBoxLayout()
+        self.cluster_row.addWidget(self.cluster_check)
+        self.cluster_row.addWidget(self.scheduler_edit, 1)
+        self.cluster_row.addWidget(self.scheduler_check, 1)
+        self.cluster_row.addWidget(self.again_button)
+        self._cluster_changed(remember=False)
+
+    def scheduler_address(self) -> str | None:
+        """The scheduler the next run goes to: None when the option is off or the address is not valid."""
+        from ..core.cluster import ClusterError, check_address
+
+        if not self.cluster_check.isChecked():
+            return None
+        try:
+            return check_address(self.scheduler_edit.text())
+        except ClusterError:
+            return None
+
+    def _cluster_changed(self, *_args, remember: bool = True) -> None:
+        from ..core.cluster import ClusterError, check_address
+
+        on = self.cluster_check.isChecked()
+        self.scheduler_edit.setEnabled(self.cluster_available and on)
+        problem = ""
+        if on:
+            try:
+                check_address(self.scheduler_edit.text())
+            except ClusterError as exc:
+                problem = str(exc)
+        import html
+
+        self.scheduler_check.setText(f"<span style='color:#b00020'>{html.escape(problem)}</span>"
+                                     if problem else "")
+        self.scheduler_edit.setStyleSheet("QLineEdit { border: 1px solid #b00020; }" if problem else "")
+        if remember and not problem:
+            self._remember()
+
+    def _remember(self) -> None:
+        if self.settings is not None:
+            self.settings.set_value(USE_CLUSTER, self.cluster_check.isChecked())
+            self.settings.set_value(SCHEDULER, self.scheduler_edit.text().strip())
 
     def cancel(self) -> None:
         self.jobs.cancel_library()
@@ -432,7 +610,8 @@ class LibraryWindow(QWidget):
     def _on_started(self, request) -> None:
         self._started = time.monotonic()
         where = " + ".join(request.roots)
-        self.folder_label.setText(f"<b>{where}</b> — model: {self.state.model_label}")
+        on = f" — on the Dask cluster at {request.scheduler}" if request.scheduler else ""
+        self.folder_label.setText(f"<b>{where}</b> — model: {self.state.model_label}{on}")
         self.progress.start("Scanning the folders…")
         self.pause_button.setVisible(True)
         self.pause_button.setChecked(False)
@@ -533,6 +712,7 @@ class LibraryWindow(QWidget):
         have = bool(self.model.results) and not self.running
         for b in (self.csv_button, self.json_button, self.playlists_button, self.tags_button):
             b.setEnabled(have)
+        self.again_button.setEnabled(bool(self.roots) and not self.running)
         self.undo_button.setEnabled(last_tag_log() is not None and not self.running)
 
     def _say(self, text: str) -> None:
@@ -604,7 +784,8 @@ class LibraryWindow(QWidget):
         return [(r.path, r.tag_genre) for r in self.results() if r.tag_genre]
 
     def tag_preview(self, policy: str = "missing") -> TagPreviewDialog:
-        return TagPreviewDialog(self.tag_items(), policy, self)
+        """The preview dialog (not shown); its worker starts reading the files' tags at once."""
+        return TagPreviewDialog(self.tag_items(), policy, self, registry=self.jobs.registry)
 
     def write_tags(self, policy: str = "missing", dialog: TagPreviewDialog | None = None) -> None:
         """Open the preview; the tags are written when it is accepted (``apply_tags``)."""
@@ -690,7 +871,8 @@ def open_library_window(main_window, folder: str | None = None) -> LibraryWindow
         return None
     win = getattr(main_window, "library_window", None)
     if win is None:
-        win = LibraryWindow(main_window.jobs, main_window.state, main_window.datasets.play_clip, main_window)
+        win = LibraryWindow(main_window.jobs, main_window.state, main_window.datasets.play_clip, main_window,
+                            settings=main_window.settings)
         win.message.connect(lambda text: main_window.show_message(text, 8000))
         main_window.library_window = win
     win.show()

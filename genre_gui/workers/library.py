@@ -32,6 +32,7 @@ class LibraryRequest:
     cache_path: str | None = None
     state_path: str | None = None
     n_jobs: int = 2
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,8 @@ class LibraryWorker(Worker):
         run = LibraryRun(req, warnings=warnings)
         try:
             job = LibraryJob(req.roots, req.pipeline, cache=cache,
-                             state=req.state_path or None, n_jobs=req.n_jobs)
+                             state=req.state_path or None, n_jobs=req.n_jobs,
+                             scheduler=req.scheduler or None)
             run.model_key = job.model_key
             for r in job.run(progress=self._on_progress, cancel=self._should_stop):
                 self._pending.append(r)

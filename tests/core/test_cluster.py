@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from genre_gui.core.batch import ExtractionCancelled, extract_batch
-from genre_gui.core.cluster import ClusterError, connect
+from genre_gui.core.cluster import ClusterError, check_address, connect, local_cluster
 
 # a cluster takes seconds to start: left out of the mutation runs (-m "not slow"), run by make test
 pytestmark = pytest.mark.slow
@@ -19,42 +19,8 @@ _ENV_BEFORE = dict(os.environ)
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A real scheduler and two workers: `dask scheduler` and `dask worker` processes on 127.0.0.1."""
-    import json
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    dask = str(Path(sys.executable).with_name("dask"))
-    folder = tmp_path_factory.mktemp("dask")
-    info = folder / "scheduler.json"
-    env = {**os.environ, "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "error"}
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                               "--scheduler-file", str(info)], cwd=folder, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(info.read_text())["address"]
-        for _ in range(2):
-            procs.append(subprocess.Popen(
-                [dask, "worker", address, "--nthreads", "1", "--nworkers", "1", "--host", "127.0.0.1",
-                 "--no-dashboard", "--local-directory", str(folder)], cwd=folder, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        from distributed import Client
-
-        with Client(address, timeout=30, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=120)
+    with local_cluster(tmp_path_factory.mktemp("dask"), 2) as address:
         yield address
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +127,16 @@ def test_library_classified_on_the_cluster_answers_as_locally(cluster, gtzan_cli
             assert remote[f]["confidence"] == pytest.approx(r["confidence"], abs=1e-6)
         else:  # the reason names the file here, not the worker's temporary copy
             assert remote[f]["error"].startswith(f) and "genre_gui_" not in remote[f]["error"]
+
+
+@pytest.mark.parametrize("text", ["tcp://127.0.0.1:8786", " tcp://cluster.lan:8786 ", "tls://[::1]:8786",
+                                  "tcp://a:1"])
+def test_valid_scheduler_addresses(text):
+    assert check_address(text) == text.strip()
+
+
+@pytest.mark.parametrize("text", ["", "127.0.0.1:8786", "http://host:8786", "tcp://host", "tcp://host:0",
+                                  "tcp://host:99999", "tcp://ho st:8786", "tcp://host:87a6"])
+def test_invalid_scheduler_addresses_are_named(text):
+    with pytest.raises(ClusterError, match="address|port"):
+        check_address(text)

@@ -104,6 +104,13 @@ def _fed_window(qtbot, reference, music: Path, play=None):
     return win
 
 
+def _preview(qtbot, win, policy="missing"):
+    """The tag preview once its worker has read the files' tags (its table filled)."""
+    dialog = win.tag_preview(policy)
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=60000)
+    return dialog
+
+
 def _rows(win) -> list[dict]:
     from genre_gui.ui.library_window import COLUMNS
 
@@ -169,7 +176,7 @@ def test_action_runs_the_job_and_the_table_shows_core_answers(make_window, qtbot
 
     # tags written from the window keep the answers (the audio is unchanged): the next run reuses them,
     # with the new tags; then undo
-    report = win.apply_tags(win.tag_preview("replace").plan)
+    report = win.apply_tags(_preview(qtbot, win, "replace").plan)
     assert report.done and not report.failed
     with qtbot.waitSignal(w.jobs.library_finished, timeout=120000) as blocker:
         w.library_job_action.trigger()
@@ -390,7 +397,7 @@ def test_tag_preview_write_and_undo_round_trip(qtbot, library, reference):
 
     before = {str(f): genre_of(str(f)) for f in files if f.suffix == ".flac"}
     # the preview lists every change of the plan, and writes nothing
-    dialog = win.tag_preview("missing")
+    dialog = _preview(qtbot, win, "missing")
     plan = dialog.plan
     t = dialog.table
     listed = [(t.item(i, 0).toolTip(), t.item(i, 2).text(), t.item(i, 3).text()) for i in range(t.rowCount())]
@@ -477,7 +484,7 @@ def test_a_read_only_file_is_reported_and_the_others_are_tagged(qtbot, library, 
 
     music, files = library
     win = _fed_window(qtbot, reference, music)
-    plan = win.tag_preview("replace").plan
+    plan = _preview(qtbot, win, "replace").plan
     assert len(plan.changes) >= 2
     locked = plan.changes[0].path
     os.chmod(locked, 0o444)
