@@ -498,7 +498,7 @@ class LibraryWindow(QWidget):
         """Classify ``roots`` with the app's model; False (and a message) when there is no usable model."""
         pipe = self.state.pipeline
         if pipe is None or not getattr(pipe, "feature_set", None):
-            self._say("Load a model trained on audio first (File > Use Default Model, Ctrl+D): "
+            self._say("Load a model trained on audio first (File > Restore Default Model, Ctrl+D): "
                       "the current one cannot classify audio files.")
             return False
         scheduler = None
