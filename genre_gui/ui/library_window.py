@@ -160,15 +160,13 @@ class ResultsModel(QAbstractTableModel):
         self.results, self._row_of = [], {}
         self.endResetModel()
 
-    def refresh_tags(self, paths) -> None:
-        """Tags changed on disk (tagging, undo): read them again for these files."""
-        from ..core.tags import read_tags
-
-        for path in paths:
+    def set_tags(self, tags: dict) -> None:
+        """Tags changed on disk (tagging, undo) and read again off the GUI thread: path -> TrackTags."""
+        for path, value in tags.items():
             row = self._row_of.get(path)
             if row is None:
                 continue
-            self.results[row].tags = read_tags(path)
+            self.results[row].tags = value
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
 
@@ -388,6 +386,7 @@ class LibraryWindow(QWidget):
     """The library job's window (a top-level, non-modal widget). ``play``: plays a file (double-click)."""
 
     message = Signal(str)  # what happened, in words (also shown in the window)
+    tags_done = Signal(object)  # workers.tags.TagsWritten: a tagging or its undo finished
 
     def __init__(self, jobs, state, play: Callable[[str], None] | None = None, parent=None, *,
                  settings=None) -> None:
@@ -710,10 +709,12 @@ class LibraryWindow(QWidget):
 
     def _update_buttons(self) -> None:
         have = bool(self.model.results) and not self.running
-        for b in (self.csv_button, self.json_button, self.playlists_button, self.tags_button):
+        for b in (self.csv_button, self.json_button, self.playlists_button):
             b.setEnabled(have)
-        self.again_button.setEnabled(bool(self.roots) and not self.running)
-        self.undo_button.setEnabled(last_tag_log() is not None and not self.running)
+        # one tagging at a time, and none while the job runs (it reads the same files)
+        self.tags_button.setEnabled(have and not self.tagging)
+        self.again_button.setEnabled(bool(self.roots) and not self.running and not self.tagging)
+        self.undo_button.setEnabled(last_tag_log() is not None and not self.running and not self.tagging)
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -795,51 +796,54 @@ class LibraryWindow(QWidget):
         dialog.open()
 
     def apply_tags(self, plan):
-        """Write a previewed plan, with a change log under the app's data folder."""
-        from ..core.errors import GenreGuiError
-        from ..core.tags import write_genre_tags
-
+        """Write a previewed plan, with a change log under the app's data folder, in a worker;
+        ``tags_done(TagsWritten)`` when done. Returns the worker (None when there is nothing to write)."""
         if plan is None or not plan.changes:
             self._say("No tag to change.")
             return None
-        folder = tag_log_folder()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            log_path = folder / f"tagging-{stamp}-{int(time.time_ns() % 10**9):09d}.json"
-            report = write_genre_tags(plan, log_path)
-        except (OSError, GenreGuiError) as exc:
-            self._say(f"No tag was written: {exc}")
-            return None
-        self._after_tags(report, "Tagged")
-        return report
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        log_path = tag_log_folder() / f"tagging-{stamp}-{int(time.time_ns() % 10**9):09d}.json"
+        doing = f"Writing the genre of {len(plan.changes)} file(s)…"
+        return self._start_tag_worker(str(log_path), plan, doing, "No tag was written")
 
     def undo_last_tagging(self):
-        from ..core.errors import GenreGuiError
-        from ..core.tags import undo_tagging
-
+        """Put back the genres the last tagging replaced, in a worker (``tags_done``); the worker or None."""
         log_path = last_tag_log()
         if log_path is None:
             self._say("No tagging to undo.")
             return None
-        try:
-            report = undo_tagging(log_path)
-            os.replace(log_path, log_path.with_name(log_path.name + ".undone"))
-        except (OSError, GenreGuiError) as exc:
-            self._say(f"Cannot undo: {exc}")
-            return None
-        self._after_tags(report, "Restored the genre of")
-        return report
+        return self._start_tag_worker(str(log_path), None, "Restoring the genres of the last tagging…",
+                                      "Cannot undo")
 
-    def _after_tags(self, report, verb: str) -> None:
+    def _start_tag_worker(self, log_path: str, plan, doing: str, failure: str):
+        from ..workers.tags import TagWriteWorker
+
+        run = self.run
+        state_path = run.request.state_path if run is not None else None
+        w = TagWriteWorker(log_path, plan, state_path, run.model_key if run is not None else None)
+        w.finished.connect(self._after_tags)
+        w.failed.connect(lambda message: self._tags_failed(f"{failure}: {message}"))
+        self._tag_worker = w
+        self._update_buttons()
+        self._say(doing)
+        self.jobs.registry.start(w, "tags")
+        return w
+
+    @property
+    def tagging(self) -> bool:
+        return getattr(self, "_tag_worker", None) is not None
+
+    def _tags_failed(self, message: str) -> None:
+        self._tag_worker = None
+        self._say(message)
+        self._update_buttons()
+
+    def _after_tags(self, done) -> None:
+        self._tag_worker = None
+        report = done.report
         self.last_tag_report = report
-        self.model.refresh_tags([*report.done, *(p for p, _ in report.skipped)])
-        if self.run is not None and self.run.request.state_path and self.run.model_key:
-            from ..core.library import LibraryState
-
-            with LibraryState(self.run.request.state_path) as state:  # the audio is unchanged
-                state.refresh(report.done, self.run.model_key)
-        text = f"{verb} {len(report.done)} file(s)"
+        self.model.set_tags(done.tags)
+        text = f"{done.verb} {len(report.done)} file(s)"
         if report.skipped:
             text += f", {len(report.skipped)} left alone"
         if report.failed:
@@ -849,6 +853,7 @@ class LibraryWindow(QWidget):
             text += f". Change log: {report.log_path}"
         self._say(text)
         self._update_buttons()
+        self.tags_done.emit(done)
 
 
 def action(main_window):

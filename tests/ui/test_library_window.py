@@ -111,6 +111,32 @@ def _preview(qtbot, win, policy="missing"):
     return dialog
 
 
+def _write_tags(qtbot, win, plan):
+    """Write ``plan`` (None: undo the last tagging) in the window's worker, as its buttons do, and return
+    the report once done; the GUI thread never opens a file to write its tags."""
+    import threading
+
+    from genre_gui.core import tags
+
+    gui, writers = threading.get_ident(), []
+    original = tags._apply
+
+    def recording(*args, **kwargs):
+        writers.append(threading.get_ident())
+        return original(*args, **kwargs)
+
+    tags._apply = recording
+    try:
+        with qtbot.waitSignal(win.tags_done, timeout=60000) as blocker:
+            worker = win.apply_tags(plan) if plan is not None else win.undo_last_tagging()
+            assert worker is not None and win.tagging and not win.tags_button.isEnabled()
+    finally:
+        tags._apply = original
+    assert writers and gui not in writers
+    assert not win.tagging and win.tags_button.isEnabled()
+    return blocker.args[0].report
+
+
 def _rows(win) -> list[dict]:
     from genre_gui.ui.library_window import COLUMNS
 
@@ -176,7 +202,7 @@ def test_action_runs_the_job_and_the_table_shows_core_answers(make_window, qtbot
 
     # tags written from the window keep the answers (the audio is unchanged): the next run reuses them,
     # with the new tags; then undo
-    report = win.apply_tags(_preview(qtbot, win, "replace").plan)
+    report = _write_tags(qtbot, win, _preview(qtbot, win, "replace").plan)
     assert report.done and not report.failed
     with qtbot.waitSignal(w.jobs.library_finished, timeout=120000) as blocker:
         w.library_job_action.trigger()
@@ -184,7 +210,7 @@ def test_action_runs_the_job_and_the_table_shows_core_answers(make_window, qtbot
     assert third.stats.reused == len(files) and third.stats.analysed == 0
     tagged = {r.path: r for r in third.results if r.path in report.done}
     assert tagged and all(r.tags.genre == r.genre for r in tagged.values())
-    assert win.undo_last_tagging().done
+    assert _write_tags(qtbot, win, None).done
 
 
 def test_no_audio_model_says_so_and_starts_nothing(make_window, qtbot, monkeypatch, library):
@@ -417,7 +443,8 @@ def test_tag_preview_write_and_undo_round_trip(qtbot, library, reference):
 
     # write: through the dialog's Write button
     win.write_tags(dialog=dialog)
-    dialog.write_button.click()
+    with qtbot.waitSignal(win.tags_done, timeout=60000):
+        dialog.write_button.click()
     report = win.last_tag_report
     assert report is not None and sorted(report.done) == sorted(p for p, _, _ in expected)
     for path, _, genre in expected:
@@ -428,8 +455,9 @@ def test_tag_preview_write_and_undo_round_trip(qtbot, library, reference):
     row = {r.path: r for r in win.model.results}
     assert all(row[p].tags.genre == g for p, _, g in expected)  # the table shows the new tags
 
-    # undo puts back exactly what was there; nothing is left to undo
-    win.undo_button.click()
+    # undo puts back exactly what was there (in a worker, like the writing); nothing is left to undo
+    with qtbot.waitSignal(win.tags_done, timeout=60000):
+        win.undo_button.click()
     assert {str(f): genre_of(str(f)) for f in files if f.suffix == ".flac"} == before
     assert last_tag_log() is None
     assert not win.undo_button.isEnabled()
@@ -489,7 +517,7 @@ def test_a_read_only_file_is_reported_and_the_others_are_tagged(qtbot, library, 
     locked = plan.changes[0].path
     os.chmod(locked, 0o444)
     try:
-        report = win.apply_tags(plan)
+        report = _write_tags(qtbot, win, plan)
     finally:
         os.chmod(locked, 0o644)
     assert [p for p, _ in report.failed] == [locked]
@@ -498,6 +526,6 @@ def test_a_read_only_file_is_reported_and_the_others_are_tagged(qtbot, library, 
     assert genres_of(locked) == plan.changes[0].before
     for c in plan.changes[1:]:
         assert genres_of(c.path) == c.after
-    win.undo_last_tagging()
+    _write_tags(qtbot, win, None)
     for c in plan.changes:
         assert genres_of(c.path) == c.before
