@@ -148,6 +148,31 @@ def test_closing_with_nothing_running_asks_nothing(window, questions):
     assert window.close() is True and questions == []
 
 
+def _overlapping(root) -> list[tuple[str, str]]:
+    """Pairs of visible widgets laid out side by side in one layout whose rectangles intersect."""
+    from PySide6.QtWidgets import QLayout, QWidget
+
+    found = []
+
+    def widgets_of(layout: QLayout):
+        for i in range(layout.count()):
+            item = layout.itemAt(i)
+            if item.widget() is not None:
+                yield item.widget()
+            elif item.layout() is not None:
+                yield from widgets_of(item.layout())
+
+    for parent in [root, *root.findChildren(QWidget)]:
+        if parent.layout() is None or not parent.isVisible():
+            continue
+        shown = [w for w in widgets_of(parent.layout()) if w.isVisible() and not w.geometry().isEmpty()]
+        for i, a in enumerate(shown):
+            for b in shown[i + 1:]:
+                if a.geometry().intersects(b.geometry()):
+                    found.append((a.objectName() or type(a).__name__, b.objectName() or type(b).__name__))
+    return found
+
+
 def test_the_window_fits_1024_by_700(window, qtbot):
     w = window
     hint = w.minimumSizeHint()
@@ -161,6 +186,7 @@ def test_the_window_fits_1024_by_700(window, qtbot):
         # nothing is cut off: the panel got at least the room its layout needs
         assert panel.width() >= panel.minimumSizeHint().width(), key
         assert panel.height() >= panel.minimumSizeHint().height(), key
+        assert not _overlapping(panel), key
     assert w.width() == 1024  # and the window did not grow by itself
     # not even when a long list of failures appears in the Library (it used to widen the window)
     w.raise_panel("library")
