@@ -47,7 +47,8 @@ def build_menus(w: MainWindow) -> None:
     w.table_model_action = action(
         w, "Use gtzan57 &Table Model", w.models.load_table_model, None,
         "The bundled model of the GTZAN feature table (57 librosa statistics)")
-    w.save_model_action = action(w, "&Save Model…", w.save_model_dialog, "Ctrl+S",
+    # a lambda: triggered(bool) would otherwise arrive as save_model_dialog's optional model (False)
+    w.save_model_action = action(w, "&Save Model…", lambda: w.save_model_dialog(), "Ctrl+S",
                                  "Save the model used for songs")
     w.export_action = action(w, "&Export Report…", w.export_report_dialog, "Ctrl+E")
     w.quit_action = action(w, "&Quit", w.close, "Ctrl+Q")

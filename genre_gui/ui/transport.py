@@ -27,16 +27,16 @@ class Transport(QObject):
         self.live, self.home, self.raise_panel = live, home, raise_panel
 
     def toggle_play(self) -> None:
-        """Space. On Home, the selected answer's song (loaded first when it is not the one in the Live
-        panel); elsewhere, the Live panel's own file: play, or pause when playing."""
+        """Space, from any tab: pause what plays; else play the song of the answer selected on Home (loaded
+        first when another file is in the Live panel); else play the Live panel's file."""
         panel = self.live.panel
         if panel is None:
             self.message.emit("Playback is not ready yet (or there is no audio output here)", 5000)
             return
         selected = self.home.selected_path()
-        on_home = self.home.isVisible() and not self.home.visibleRegion().isEmpty()
+        playing = panel.player is not None and panel.player.state == "playing"
         loaded = panel.session.player_path if panel.player is not None else None
-        if selected and (panel.player is None or (on_home and selected != loaded)):
+        if selected and not playing and selected != loaded:
             panel.play_file(selected, play=True)
             return
         if not panel.toggle_play():

@@ -286,6 +286,18 @@ def test_a_dropped_song_does_not_play_and_space_plays_it_from_any_tab(window, qt
     assert w.stop_action.shortcut() == QKeySequence("Ctrl+.")
     w.stop_action.trigger()
     qtbot.waitUntil(lambda: panel.player.state == "stopped", timeout=10000)
+    # a second song is classified (and loaded); the first one's answer is selected again on Home: Space
+    # from another tab plays the selected song, not the one loaded last
+    other = next(p for p in gtzan_clip_paths if p.name == "rock.00001.flac")
+    with qtbot.waitSignal(w.jobs.prediction_finished, timeout=120000):
+        w.open_paths([str(other)])
+    qtbot.waitUntil(lambda: panel.session.player_path == str(other) and not panel.loading, timeout=60000)
+    w.raise_panel("home")
+    w.home_panel.predictions.selectRow(0)
+    w.raise_panel("training")
+    w.play_action.trigger()
+    qtbot.waitUntil(lambda: panel.session.player_path == str(song) and panel.player.state == "playing",
+                    timeout=30000)
 
 
 def test_a_digits_model_is_saved_from_comparison_without_becoming_the_songs_model(
@@ -318,3 +330,18 @@ def test_a_digits_model_is_saved_from_comparison_without_becoming_the_songs_mode
     X = digits.X[:30]
     assert list(saved.predict_features(X)) == list(run.results[chosen].pipeline.predict_features(X))
     assert w.state.pipeline is songs_model
+
+
+def test_file_save_model_saves_the_model_for_songs(window, monkeypatch, tmp_path):
+    """File > Save Model (Ctrl+S) writes the model for songs (it once received the action's checked flag
+    as the model and wrote nothing)."""
+    from genre_gui.core.persistence import load_pipeline
+    from genre_gui.ui import dialogs
+
+    target = tmp_path / "songs.npz"
+    monkeypatch.setattr(dialogs, "choose_model_to_save", lambda *_a: str(target))
+    window.save_model_action.trigger()
+    saved = load_pipeline(str(target))
+    assert saved.feature_set == window.state.pipeline.feature_set == "musicnn"
+    assert saved.classes == window.state.pipeline.classes
+    assert f"Model saved to {target}" in window.statusBar().currentMessage()

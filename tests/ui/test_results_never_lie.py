@@ -41,7 +41,7 @@ def test_views_name_the_dataset_and_model(trained):
     assert model_label(r.model) in ev.info.text() and run.protocol in ev.info.text()
     assert run.dataset_name in cp.summary.text() and run.protocol in cp.summary.text()
     assert not ev.banner.stale and not cp.banner.stale
-    assert ev.matrix.graphicsEffect() is None
+    assert ev.matrix.isEnabled()
 
 
 def test_another_dataset_marks_results_stale_until_a_new_run(trained, qtbot):
@@ -53,8 +53,8 @@ def test_another_dataset_marks_results_stale_until_a_new_run(trained, qtbot):
         assert panel.banner.stale and panel.banner.isVisibleTo(panel)
         text = panel.banner.text()
         assert old in text and new in text and "Train again" in text
-    assert ev.matrix.graphicsEffect() is not None  # greyed
-    assert cp.bars.graphicsEffect() is not None and cp.tabs.graphicsEffect() is not None
+    assert not ev.matrix.isEnabled()  # greyed
+    assert not cp.bars.isEnabled() and not cp.tabs.isEnabled()
     # the old results are still there to look at, and still say where they came from
     assert old in ev.info.text()
 
@@ -62,7 +62,7 @@ def test_another_dataset_marks_results_stale_until_a_new_run(trained, qtbot):
     assert trained.state.run.dataset_name == new
     for panel in (ev, cp):
         assert not panel.banner.stale and not panel.banner.isVisibleTo(panel)
-    assert ev.matrix.graphicsEffect() is None and cp.bars.graphicsEffect() is None
+    assert ev.matrix.isEnabled() and cp.bars.isEnabled()
     assert new in ev.info.text() and new in cp.summary.text()
 
 

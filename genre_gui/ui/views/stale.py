@@ -1,14 +1,11 @@
 """A yellow banner that says results came from another dataset than the one loaded now, and greys the
-views showing them (issue 14: "results never lie"). Shared by the Evaluation and Comparison panels."""
+views showing them (disabled) (issue 14: "results never lie"). Shared by the Evaluation and Comparison panels."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGraphicsOpacityEffect, QLabel, QWidget
-
-#: how visible the greyed plots stay: readable, but plainly not current
-STALE_OPACITY = 0.35
+from PySide6.QtWidgets import QLabel, QWidget
 
 
 class StaleBanner(QLabel):
@@ -59,7 +56,7 @@ class StaleBanner(QLabel):
         if new_name is None:
             self.hide()
             for w in self.grey:
-                w.setGraphicsEffect(None)  # Qt deletes the previous effect
+                w.setEnabled(True)
             return
         old = (self.source[1] if self.source else "") or "an earlier dataset"
         new = new_name or "another dataset"
@@ -68,7 +65,8 @@ class StaleBanner(QLabel):
         self.setText(f"These results are from {old}, before you loaded {new}. Train again to update.")
         self.setToolTip("The plots and tables below show the last run, made on the data named here.")
         self.show()
+        # disabled, not faded: an opacity effect on a plot inside a tabbed dock painted the tab shown
+        # before it through the plot (seen in a walkthrough); disabled views are greyed by the style and
+        # cannot be mistaken for current, clickable results
         for w in self.grey:
-            effect = QGraphicsOpacityEffect(w)
-            effect.setOpacity(STALE_OPACITY)
-            w.setGraphicsEffect(effect)
+            w.setEnabled(False)
