@@ -47,7 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import ProgressRow
+from .widgets import ProgressRow, fit_to_screen
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +288,7 @@ class TagPreviewDialog(QDialog):
         lay.addWidget(self.summary)
         lay.addWidget(self.table, 1)
         lay.addWidget(self.buttons)
-        self.resize(900, 480)
+        fit_to_screen(self, 900, 480)
         self.policy_combo.currentIndexChanged.connect(lambda _i: self.replan())
         self._worker = None
         self._start_reading(registry)
@@ -489,7 +489,7 @@ class LibraryWindow(QWidget):
         jobs.tracks_received.connect(self._on_tracks)
         jobs.library_finished.connect(self._on_finished)
         jobs.library_failed.connect(self._on_failed)
-        self.resize(1280, 720)
+        fit_to_screen(self, 1280, 720)
         self._update_buttons()
 
     # -- the job -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from .settings import AppSettings
 from .state import AppState
 from .transport import Transport
 from .views.palette import setup_pyqtgraph
+from .widgets import fit_to_screen
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
 
         self.training_panel.apply_config(self.settings.json(keys.HYPERPARAMETERS))
         self.library_panel.set_feature_set(self.settings.text(keys.FEATURE_SET, default_feature_set()))
-        self.resize(1400, 900)
+        fit_to_screen(self, 1400, 900)
         self.settings.restore_window(self)
         if self.settings.problem:
             self.show_message(self.settings.problem, 10000)

@@ -191,3 +191,16 @@ def reason_of(path: str, message: str) -> str:
             rest = message[len(prefix):].lstrip(" :—-")
             return rest or message
     return message
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
+    """Resize ``widget`` to ``width`` x ``height``, or less where its screen is smaller (a 1024 x 700 laptop
+    had the window's right side and its status bar off-screen); a margin is left for the window frame."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        avail = screen.availableGeometry()
+        width = min(width, max(200, avail.width() - 16))
+        height = min(height, max(150, avail.height() - 48))
+    widget.resize(width, height)

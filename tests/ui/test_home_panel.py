@@ -345,3 +345,12 @@ def test_file_save_model_saves_the_model_for_songs(window, monkeypatch, tmp_path
     assert saved.feature_set == window.state.pipeline.feature_set == "musicnn"
     assert saved.classes == window.state.pipeline.classes
     assert f"Model saved to {target}" in window.statusBar().currentMessage()
+
+
+def test_a_first_window_fits_a_small_screen(make_window):
+    """The offscreen screen is 800 x 800: the window opens inside it (at 1400 x 900 it ran off a
+    1024 x 700 laptop's screen)."""
+    w = make_window(load_defaults=False)
+    avail = w.screen().availableGeometry()
+    assert avail.width() < 1400  # the check can fail: the window would want more
+    assert w.width() <= avail.width() and w.height() <= avail.height()

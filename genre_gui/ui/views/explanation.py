@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..widgets import CopyableTable
+from ..widgets import CopyableTable, fit_to_screen
 
 if TYPE_CHECKING:
     from ...core.explain import Explanation, LinearExplanation, NeighbourExplanation
@@ -268,7 +268,7 @@ class ExplanationDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.view, 1)
         lay.addWidget(buttons)
-        self.resize(780, 760)
+        fit_to_screen(self, 780, 760)
 
     def show_explanation(self, e: Any, subject: str, note: str = "", answer: str = "") -> None:
         self.view.set_explanation(e, subject, note, answer)

@@ -1,5 +1,5 @@
 """A yellow banner that says results came from another dataset than the one loaded now, and greys the
-views showing them (disabled) (issue 14: "results never lie"). Shared by the Evaluation and Comparison panels."""
+views showing them (disabled) (issue 14: "results never lie"). Shared by Evaluation and Comparison."""
 
 from __future__ import annotations
 
