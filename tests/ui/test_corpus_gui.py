@@ -103,7 +103,7 @@ def test_bad_audio_files_are_listed_with_reasons(ready, qtbot, corpus):
         assert re.search(kind.reason, reason, re.IGNORECASE), (name, reason)
         assert confidence == "—"
         (pred,) = [p for p in preds if p.path == path]
-        assert tips[path] == pred.error and os.path.basename(path) in pred.error
+        assert tips[path] == f"{reason}\n{path}" and os.path.basename(path) in pred.error
     good = preds[-1]
     assert good.error is None and good.genre in pipeline.classes
     # the answer cell says the answer in words ("jazz 87 %", "not music (89 %)", "unsure (top two: ...)")
@@ -121,11 +121,12 @@ def test_one_bad_audio_file_alone(ready, qtbot, corpus):
         w.open_paths([path], remember=False)
     (pred,) = blocker.args[0].predictions
     assert pred.error and path in pred.error
-    # the reason, readable: after "not classified:", without the path it starts with (that is the
-    # file column's tooltip); the whole message in the answer's tooltip
+    # the reason, readable: after "not classified:", without the path it starts with; the tooltip says
+    # the reason first, then where the file is
     answer = w.home_panel.predictions.item(0, 1)
     assert answer.text().startswith("not classified: ") and path not in answer.text()
-    assert answer.toolTip() == pred.error
+    reason = answer.text().removeprefix("not classified: ")
+    assert pred.error == f"{path}: {reason}" and answer.toolTip() == f"{reason}\n{path}"
     assert w.home_panel.predictions.item(0, 0).text() == os.path.basename(path)
     assert w.home_panel.predictions.item(0, 0).toolTip() == path
     assert_responsive(w, qtbot)

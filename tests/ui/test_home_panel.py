@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from ui_helpers import configure_quick_run, drag_enter
 
 from genre_gui.ui.panels.home_panel import DROP_TEXT
+from genre_gui.ui.views.palette import model_label
 
 
 def test_the_app_opens_on_home_with_a_drop_zone_that_answers_a_drag(window, qtbot, tmp_path):
@@ -63,8 +64,12 @@ def test_training_offers_its_model_and_never_replaces_the_one_for_songs(window, 
     assert [e.pipeline for e in trained] == [r.pipeline for r in run.results]
     (offered,) = [e for e in trained if e.result is run.best()]
     question = w.offer_bar.label.text()
-    assert question.startswith(f"Use {offered.label} for songs and the microphone?")
-    assert f"Now: {w.state.pipeline_label}." in question
+    best = run.best()
+    # the two scores come first, with how each was measured
+    assert question.startswith(f"Use {model_label(best.model)} ({best.accuracy:.1%}, hold-out 20 %) for songs"
+                               f" and the microphone instead of {w.state.pipeline_label}?")
+    assert len(question.split("?")[0]) <= 125, question  # what a 1024-px bar shows
+    assert offered.pipeline is best.pipeline
     assert QApplication.focusWindow() in (None, w.windowHandle())  # asked without taking the keyboard
     _answer_offer(w, qtbot, yes=False)
     assert w.state.pipeline is default

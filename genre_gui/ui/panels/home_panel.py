@@ -183,6 +183,7 @@ class HomePanel(QWidget):
         self.addAction(self.why_action)  # the shortcut, anywhere in the panel
         self.predictions.addAction(self.why_action)  # and the table's context menu
         self.bars = ProbabilityBars()
+        self.bars.setMinimumHeight(190)  # eleven readable genre names (at 700 px they overlapped)
         self.sounds_like = QLabel("")
         self.sounds_like.setWordWrap(True)
         self.sounds_like.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -191,6 +192,7 @@ class HomePanel(QWidget):
         self.timeline.setToolTip("Genre probabilities of every 3-s window, under the song's waveform")
         self.timeline.setVisible(False)
         self.timeline.setMaximumHeight(250)
+        self.timeline.setMinimumHeight(120)
         self.bars.setVisible(False)  # no empty plot: the hint above says what will appear
         self._predictions: list = []
 
@@ -306,10 +308,14 @@ class HomePanel(QWidget):
         r = self.predictions.append_row(row)
         self.predictions.item(r, 0).setToolTip(pred.path)
         self.predictions.item(r, 0).setData(Qt.ItemDataRole.UserRole, len(self._predictions) - 1)
-        if pred.error:
-            self.predictions.item(r, 1).setToolTip(pred.error)
-        self.predictions.resizeColumnToContents(0)
-        self.predictions.resizeColumnToContents(1)
+        if pred.error:  # the reason first, then where the file is
+            self.predictions.item(r, 1).setToolTip(f"{reason_of(pred.path, pred.error)}\n{pred.path}")
+        self.predictions.item(r, 3).setToolTip(model)
+        # a long file name must not push the answer out of view: the name column is capped (whole name
+        # and path in its tooltip)
+        for column, cap in ((0, 220), (1, 200)):
+            self.predictions.resizeColumnToContents(column)
+            self.predictions.setColumnWidth(column, min(cap, self.predictions.columnWidth(column)))
         self.predictions.setSortingEnabled(sorting)
         self.answers_box.setTitle(f"Answers ({len(self._predictions)})")
         self.clear_button.setEnabled(True)
