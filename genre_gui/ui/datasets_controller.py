@@ -22,6 +22,7 @@ from .panels.library_panel import loaded_message
 from .panels.training_panel import run_message
 from .settings import AppSettings
 from .state import AppState
+from .views.palette import model_label
 
 SEGMENT_SECONDS = 3.0
 
@@ -70,7 +71,7 @@ class DatasetController(QObject):
         jobs.dataset_load_failed.connect(self._on_failed)
         jobs.dataset_load_cancelled.connect(self._on_cancelled)
         jobs.model_finished.connect(lambda r: self.message.emit(
-            f"{r.model}: accuracy {r.accuracy:.1%} ({r.train_seconds:.1f} s)", 5000))
+            f"{model_label(r.model)}: accuracy {r.accuracy:.1%} ({r.train_seconds:.1f} s)", 5000))
         jobs.training_started.connect(lambda _req: self.panel_wanted.emit("training"))
         jobs.training_finished.connect(self._on_training_finished)
         jobs.training_failed.connect(lambda m: self.error.emit("Training failed", m))

@@ -14,6 +14,7 @@ from PySide6.QtCore import Signal
 
 # the experiment's types live in the core; they are re-exported here for the UI that sends requests
 from ..core.experiment import ModelResult, ModelSpec, Protocol, TrainingRun
+from ..core.models import model_label
 from .base import JobCancelled, Progress, Throttle, Worker
 
 __all__ = ["EpochBatch", "ModelResult", "ModelSpec", "ModelStarted", "Protocol", "TrainingRequest",
@@ -72,7 +73,8 @@ class TrainingWorker(Worker):
             last = self._pending[-1]
             within = last.epoch / max(1, last.n_epochs)
             done = int(1000 * (self._progress_base + self._progress_span * within))
-            progress = Progress(min(done, 1000), 1000, f"{last.model}: epoch {last.epoch}/{last.n_epochs}",
+            progress = Progress(min(done, 1000), 1000, f"{model_label(last.model)}: epoch {last.epoch}/"
+                                f"{last.n_epochs}",
                                 self._eta.eta(done, 1000))
             self.epochs_finished.emit(EpochBatch(model, fold, n_folds, tuple(self._pending), progress))
             self._pending = []

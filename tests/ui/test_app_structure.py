@@ -109,7 +109,7 @@ def test_training_events_go_from_the_job_controller_to_the_training_panel(bound)
     jobs.training_started.emit(req)
     assert tp.status.text().startswith("Training…")
     jobs.model_started.emit(ModelStarted("softmax", 0, 3))
-    assert tp.status.text() == "Training softmax (1 of 3)…"
+    assert tp.status.text() == "Training Softmax regression (1 of 3)…"  # the display name, not the key
     events = tuple(TrainingEvent("softmax", e, 5, 1.0 / e) for e in range(1, 6))
     jobs.epochs_received.emit(EpochBatch("softmax", -1, 1, events))
     assert tp.curves.series_length("softmax", "train") == 5

@@ -39,6 +39,13 @@ for _cls in (SoftmaxRegression, OneVsRestLogisticRegression, KNeighborsClassifie
 
 
 
+def model_label(name: str) -> str:
+    """A model's display name from the registry ("One-vs-rest logistic" for "ovr_logistic"); its key
+    when it has no label or is unknown."""
+    cls = MODELS.get(name)
+    return (getattr(cls, "label", "") if cls is not None else "") or name
+
+
 def estimator_factory(name: str, params: dict, seed: int = 0) -> Callable[[], BaseClassifier]:
     """A zero-argument factory of ``MODELS[name](**params)`` for cross-validation and final fits.
 
@@ -60,6 +67,7 @@ def estimator_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Ba
 
 __all__ = [
     "estimator_factory",
+    "model_label",
     "register_model",
     "unregister_model",
     "MODELS",

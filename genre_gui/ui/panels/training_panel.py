@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...workers.training import ModelSpec, Protocol
 from ..views.loss_curves import LossCurvesView
+from ..views.palette import model_label
 from ..widgets import ProgressRow
 
 if TYPE_CHECKING:
@@ -307,7 +308,8 @@ class TrainingPanel(QWidget):
         jobs.training_started.connect(lambda req: self.run_started(len(req.specs), req.protocol.describe()))
         jobs.training_progressed.connect(self.progress.update_progress)
         jobs.model_started.connect(
-            lambda m: self.status.setText(f"Training {m.model} ({m.index + 1} of {m.n_models})…"))
+            lambda m: self.status.setText(
+                f"Training {model_label(m.model)} ({m.index + 1} of {m.n_models})…"))
         jobs.epochs_received.connect(
             lambda b: self.curves.add_events(b.model, b.events, b.fold, b.n_folds))
         jobs.training_finished.connect(lambda run: self.run_ended(run_message(run)))

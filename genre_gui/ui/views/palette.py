@@ -20,11 +20,10 @@ def model_colour(name: str) -> tuple[int, int, int]:
 
 
 def model_label(name: str) -> str:
-    """A model's display name from the registry (its key when it has none, or is unknown)."""
-    from ...core.models import MODELS
+    """A model's display name (``core.models.model_label``; imported when asked: the window stays light)."""
+    from ...core.models import model_label as label
 
-    cls = MODELS.get(name)
-    return (cls.label if cls is not None else "") or name
+    return label(name)
 
 
 def setup_pyqtgraph() -> None:
