@@ -121,11 +121,15 @@ def _key(kind: str) -> str:
     return f"{keys.LAST_DIR}_{kind}"
 
 
+#: kinds of dialog that write: they never start in a folder the app cannot write (a read-only music share)
+WRITING_KINDS = ("report", "model-save")
+
+
 def _last_dir(settings, kind: str) -> str:
     from . import settings as keys
 
     for d in (settings.text(_key(kind), ""), settings.text(keys.LAST_DIR, "")):
-        if d and os.path.isdir(d):
+        if d and os.path.isdir(d) and (kind not in WRITING_KINDS or os.access(d, os.W_OK)):
             return d
     return str(Path.home())
 
@@ -174,8 +178,20 @@ def choose_model_to_load(parent: QWidget, settings) -> str:
 
 def choose_model_to_save(parent: QWidget, settings) -> str:
     """Where to save the model (``.npz`` added when missing; "" when cancelled)."""
-    start = os.path.join(_last_dir(settings, "model"), "model.npz")
+    start = os.path.join(_last_dir(settings, "model-save"), "model.npz")
     path, _ = QFileDialog.getSaveFileName(parent, "Save model", start, MODEL_FILTER)
     if path and not path.lower().endswith(".npz"):
         path += ".npz"
-    return _remember(settings, path, "model")
+    return _remember(settings, path, "model-save")
+
+
+def choose_report_folder(parent: QWidget, settings) -> str:
+    """A new folder for a report, typed as a name ("" when cancelled). A folder dialog cannot take a
+    folder that does not exist yet, and Return on a typed path exported into it at once; the export
+    creates this one (and its parents) and asks before replacing files in an existing one."""
+    import time
+
+    start = os.path.join(_last_dir(settings, "report"), time.strftime("genre_gui report %Y-%m-%d %H.%M"))
+    path, _ = QFileDialog.getSaveFileName(parent, "Export report into a new folder", start,
+                                          "Report folder (*)")
+    return _remember(settings, path, "report")

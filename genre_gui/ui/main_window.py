@@ -265,8 +265,7 @@ class MainWindow(QMainWindow):
             self.models.save_model(path, pipeline)
 
     def export_report_dialog(self) -> None:
-        title = "Export report into folder"
-        path = self.reports.require_run() and dialogs.choose_folder(self, self.settings, title, "report")
+        path = self.reports.require_run() and dialogs.choose_report_folder(self, self.settings)
         if path:
             self.reports.export(path)
 

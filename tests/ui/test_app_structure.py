@@ -88,7 +88,7 @@ def test_pipeline_and_dataset_changes_reach_the_panels(bound):
 
     state, _, panels = bound
     state.set_pipeline(object(), "toy (trained, 50.0%)")
-    assert panels["comparison"].current_model.text() == "Current model: toy (trained, 50.0%)"
+    assert panels["comparison"].current_model.text() == "Model for songs: toy (trained, 50.0%)"
     ds = load_feature_csv(DEMO_CSV)
     state.set_dataset(DatasetInfo(ds, "demo", "demo"))
     assert panels["library"].title.text() == ds.name

@@ -359,3 +359,29 @@ def test_a_first_window_fits_a_small_screen(make_window):
     avail = w.screen().availableGeometry()
     assert avail.width() < 1400  # the check can fail: the window would want more
     assert w.width() <= avail.width() and w.height() <= avail.height()
+
+
+def test_export_report_into_a_new_folder_typed_in_the_dialog(window, qtbot, monkeypatch, tmp_path):
+    """The report dialog takes a folder that does not exist yet (a name typed in a save dialog); the export
+    creates it with its parents, and the next dialog starts where the last report went."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    configure_quick_run(window, models=("knn",), protocol="holdout")
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
+        window.training_panel.train_button.click()
+    target = tmp_path / "reports" / "nested" / "first run"
+    starts = []
+
+    def save_name(_parent, _title, start, _filter):
+        starts.append(start)
+        return str(target), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    window.export_action.trigger()
+    assert target.is_dir() and (target / "metrics.csv").is_file()
+    assert "genre_gui report" in starts[0]
+    asked = []
+    yes = QMessageBox.StandardButton.Yes
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or yes)
+    window.export_action.trigger()
+    assert starts[1].startswith(str(target.parent)) and asked == ["Replace the existing report?"]

@@ -61,7 +61,10 @@ class ComparisonPanel(QWidget):
         self.summary = QLabel("Train models to compare them.")
         self.summary.setWordWrap(True)
         self.keep_combo = QComboBox()
-        self.keep_combo.setToolTip("The model used to classify songs, by the live panel, and by Save Model")
+        # this run's model to act on; choosing one in the list makes it the model for songs (when it can
+        # classify audio), and "Save model…" saves the one shown here
+        self.keep_combo.setToolTip("A model of this run: pick one to use it for songs and the microphone; "
+                                   "Save model… saves the one shown")
         self.keep_combo.activated.connect(self._keep_activated)
         save = QPushButton("Save model…")
         save.clicked.connect(self.save_requested.emit)
@@ -69,11 +72,11 @@ class ComparisonPanel(QWidget):
         load.clicked.connect(self.load_requested.emit)
         export = QPushButton("Export report…")
         export.clicked.connect(self.export_requested.emit)
-        self.current_model = QLabel("Current model: none")
+        self.current_model = QLabel("Model for songs: none")
         self.current_model.setWordWrap(True)
 
         actions = QHBoxLayout()
-        actions.addWidget(QLabel("Use model:"))
+        actions.addWidget(QLabel("This run's model:"))
         actions.addWidget(self.keep_combo, 1)
         actions.addWidget(save)
         actions.addWidget(load)
@@ -212,4 +215,4 @@ class ComparisonPanel(QWidget):
         return {"comparison": self.bars.plot, "confusion_matrices": self.multiples.graphics.scene()}
 
     def set_current_model(self, text: str) -> None:
-        self.current_model.setText(f"Current model: {text or 'none'}")
+        self.current_model.setText(f"Model for songs: {text or 'none'}")
