@@ -1,17 +1,22 @@
-"""Small reusable widgets: a copyable/sortable table, a progress row with ETA and Cancel."""
+"""Small reusable widgets: a copyable/sortable table, a progress row with ETA and Cancel, a guard that keeps
+the mouse wheel from changing a form's values, and window sizing that fits the screen."""
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -204,3 +209,26 @@ def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
         width = min(width, max(200, avail.width() - 16))
         height = min(height, max(150, avail.height() - 48))
     widget.resize(width, height)
+
+
+class WheelGuard(QObject):
+    """Scrolling a form must not change its values: a spin box or combo box under the mouse wheel takes
+    it only once it has the keyboard focus (clicked or tabbed into); otherwise the wheel scrolls the
+    form. (A walkthrough scrolled down the Training panel and silently turned a batch size 200 into 185.)"""
+
+    def __init__(self, scroll: QScrollArea) -> None:
+        super().__init__(scroll)
+        self.scroll = scroll
+        for w in scroll.widget().findChildren(QWidget):
+            self.guard(w)
+
+    def guard(self, widget: QWidget) -> None:
+        if isinstance(widget, QAbstractSpinBox | QComboBox):
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel alone no longer focuses it
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            QApplication.sendEvent(self.scroll.verticalScrollBar(), event)
+            return True
+        return False

@@ -385,3 +385,26 @@ def test_export_report_into_a_new_folder_typed_in_the_dialog(window, qtbot, monk
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or yes)
     window.export_action.trigger()
     assert starts[1].startswith(str(target.parent)) and asked == ["Replace the existing report?"]
+
+
+def test_the_mouse_wheel_scrolls_the_training_form_without_changing_its_values(window, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    def wheel(widget) -> None:
+        event = QWheelEvent(QPointF(5, 5), QPointF(widget.mapToGlobal(QPoint(5, 5))), QPoint(0, 0),
+                            QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                            Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(widget, event)
+
+    w = window
+    w.raise_panel("training")
+    spin = w.training_panel.box("ovr_logistic").field("batch_size")
+    before = spin.value()
+    w.training_panel.setFocus()
+    wheel(spin)
+    assert spin.value() == before  # not focused: the wheel is the form's
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    wheel(spin)
+    assert spin.value() != before  # clicked into: the wheel is the spin box's (the check can fail)

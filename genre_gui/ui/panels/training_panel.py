@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ...workers.training import ModelSpec, Protocol
 from ..views.loss_curves import LossCurvesView
 from ..views.palette import model_label
-from ..widgets import ProgressRow
+from ..widgets import ProgressRow, WheelGuard
 
 if TYPE_CHECKING:
     from ..jobs import JobController
@@ -279,6 +279,7 @@ class TrainingPanel(QWidget):
         scroll.setWidget(settings)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.wheel_guard = WheelGuard(scroll)
         bar = scroll.verticalScrollBar().sizeHint().width()
         scroll.setMinimumWidth(settings.sizeHint().width() + bar + 4)
         left = QWidget()
