@@ -36,6 +36,8 @@ REPORT_WIDTH = 1400
 REPORT_HEIGHT = 900
 MATRIX_WIDTH = 600  # per model, in confusion_matrices.png
 MATRIX_HEIGHT = 700
+#: the narrowest confusion_matrices.png: its title and caption need it (one model's 700 px cut them off)
+MATRIX_MIN_WIDTH = 1000
 TITLE_PT, CAPTION_PT, AXIS_PT, TICK_PT, LEGEND_PT = 17, 12, 13, 11, 12
 
 
@@ -202,7 +204,7 @@ def confusion_figure(run: TrainingRun) -> ReportFigure:
 
     n = max(1, len(run.results))
     fig = ReportFigure("Confusion matrices (row-normalised: the diagonal is each genre's recall)",
-                       report_caption(run), max(REPORT_WIDTH // 2, MATRIX_WIDTH * n), MATRIX_HEIGHT,
+                       report_caption(run), max(MATRIX_MIN_WIDTH, MATRIX_WIDTH * n), MATRIX_HEIGHT,
                        columns=n)
     for i, r in enumerate(run.results):
         plot = fig.add_plot(col=i)

@@ -379,6 +379,10 @@ def test_export_report_into_a_new_folder_typed_in_the_dialog(window, qtbot, monk
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
     window.export_action.trigger()
     assert target.is_dir() and (target / "metrics.csv").is_file()
+    from PySide6.QtGui import QImage
+
+    # one model's matrix is wide enough for the figure's title and caption (700 px cut them off)
+    assert QImage(str(target / "confusion_matrices.png")).width() == 1000
     assert "genre_gui report" in starts[0]
     asked = []
     yes = QMessageBox.StandardButton.Yes

@@ -64,7 +64,7 @@ def test_exported_images_have_print_size_and_are_not_blank(trained, tmp_path):
     expected = {"comparison.png": (report.REPORT_WIDTH, report.REPORT_HEIGHT),
                 "loss_curves.png": (report.REPORT_WIDTH, report.REPORT_HEIGHT),
                 "knn_accuracy_vs_k.png": (report.REPORT_WIDTH, report.REPORT_HEIGHT),
-                "confusion_matrices.png": (max(report.REPORT_WIDTH // 2, report.MATRIX_WIDTH * n_models),
+                "confusion_matrices.png": (max(report.MATRIX_MIN_WIDTH, report.MATRIX_WIDTH * n_models),
                                            report.MATRIX_HEIGHT)}
     assert {p.name for p in written} == set(expected)
     for p in written:
