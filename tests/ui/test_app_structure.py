@@ -147,9 +147,13 @@ def test_live_panel_classifies_with_the_apps_model_and_loads_no_default_of_its_o
     assert loads.count("default_model.npz") == 1
     assert list(w.live_panel.classification.bars.classes) == [str(c) for c in w.state.pipeline.classes]
 
+    assert w.live_panel.classification.model_line.text() == f"Model: {w.state.pipeline_label}"
     assert w.models.load_table_model()
     assert w.live_panel.pipeline is w.state.pipeline and loads.count("default_model.npz") == 1
     assert list(w.live_panel.classification.bars.classes) == [str(c) for c in w.state.pipeline.classes]
+    # the live answer names its model, as the answers on Home do
+    assert w.live_panel.classification.model_line.text() == f"Model: {w.state.pipeline_label}"
+    assert "gtzan57 table model" in w.state.pipeline_label
 
     class TableOnly:  # a model trained on a feature table without audio features (e.g. MNIST)
         classes = np.array(["a", "b"])

@@ -208,6 +208,12 @@ class ClassificationView(QWidget):
         self.detail = QLabel("Train a model or load one to classify what you hear.")
         self.detail.setWordWrap(True)
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # every answer names the model that gave it (the same song can get another answer on Home from
+        # another model)
+        self.model_line = QLabel("")
+        self.model_line.setWordWrap(True)
+        self.model_line.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.model_line.setStyleSheet("QLabel { color: gray; }")
         self.bars = _Bars(self)
         # what the numbers are, since a genre bar next to "not music (90 %)" is not a probability
         self.bars_caption = QLabel("Genre bars: share among the genres; not music: its probability")
@@ -217,6 +223,7 @@ class ClassificationView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
+        layout.addWidget(self.model_line)
         layout.addWidget(self.bars, 1)
         layout.addWidget(self.bars_caption)
         layout.addWidget(QLabel("History of live answers (seconds; 0 = now)"))

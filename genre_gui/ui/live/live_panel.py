@@ -417,6 +417,8 @@ class LivePanel(QWidget):
             self.level_meter.reset()  # a stopped microphone has no level (its last frame stays drawn)
 
     def _on_pipeline(self, p: Any) -> None:
+        label = self.session.model_label
+        self.classification.model_line.setText(f"Model: {label}" if label else "")
         self.classification.set_classes([str(c) for c in p.classes])
         self.classification.unsure_below = float(getattr(p, "unsure_below", self.classification.unsure_below))
 

@@ -127,6 +127,12 @@ class LiveSession(QObject):
         self.set_pipeline(state.pipeline)
 
     @property
+    def model_label(self) -> str:
+        """The app's name of the model in use ("" when it was given directly, not the app's)."""
+        state = self._state
+        return state.model_label if state is not None and state.pipeline is self._pipeline else ""
+
+    @property
     def pipeline(self) -> Any:
         """The pipeline used: the app's (or the one given), when it can classify sound; else None."""
         p = self._pipeline
