@@ -64,3 +64,21 @@ def test_digits_are_samples_not_clips(window, qtbot):
     assert "Only 10 samples were tested" in info and "clips" not in info
     summary = show_panel(window, qtbot, "comparison").summary.text()
     assert "Only 10 samples were tested" in summary and "10 samples in the matrices" in summary
+
+
+def test_training_shows_a_hint_not_empty_axes_until_curves_arrive(window, qtbot):
+    from ui_helpers import configure_quick_run as quick
+
+    curves = window.training_panel.curves
+    window.raise_panel("training")
+    assert curves.hint.isVisible() and not curves.split.isVisible()  # no empty plots at first
+    quick(window, models=("softmax",), protocol="holdout", softmax_epochs=20)
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
+        window.training_panel.train_button.click()
+    qtbot.waitUntil(lambda: curves.split.isVisible(), timeout=5000)
+    assert not curves.hint.isVisible() and curves.loss_plot.isVisible()
+    assert not curves.knn_plot.isVisible()  # no k-NN in this run: no empty k-NN axes
+    quick(window, models=("knn",), protocol="holdout")
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
+        window.training_panel.train_button.click()
+    qtbot.waitUntil(lambda: curves.knn_plot.isVisible(), timeout=5000)

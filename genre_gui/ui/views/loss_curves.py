@@ -78,9 +78,20 @@ class LossCurvesView(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([600, 400])
+        # no empty axes before there is something to draw: a one-line hint instead; the k-NN plot only
+        # once a k-NN curve arrives
+        self.hint = QLabel("Press Train: each model's loss appears here while it learns, epoch by epoch "
+                           "(and k-NN's accuracy for every k).")
+        self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setStyleSheet("QLabel { color: gray; }")
+        self.split = split
+        split.setVisible(False)
+        self.knn_plot.setVisible(False)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
+        lay.addWidget(self.hint, 1)
         lay.addWidget(split, 1)
         self._series: dict[tuple[str, str], _Series] = {}
         self._fold: dict[str, int] = {}
@@ -98,6 +109,7 @@ class LossCurvesView(QWidget):
         self.knn_legend.clear()
         self.fold_label.setText("")
         self._set_fold_note("")
+        self.knn_plot.setVisible(False)  # until this run sends a k-NN curve
 
     def _set_fold_note(self, note: str) -> None:
         """Say under the plots which fold the curves are from: each fold restarts them, so after a k-fold
@@ -162,6 +174,11 @@ class LossCurvesView(QWidget):
             if e.train_loss is None and e.val_accuracy is not None:
                 kx.append(e.epoch)
                 ka.append(e.val_accuracy)
+        if not self.split.isVisibleTo(self):
+            self.hint.setVisible(False)
+            self.split.setVisible(True)
+        if kx and not self.knn_plot.isVisibleTo(self):
+            self.knn_plot.setVisible(True)
         if xs:
             self._get(model, "train").extend(xs, tr)
         if vx:
