@@ -72,6 +72,11 @@ def build_menus(w: MainWindow) -> None:
         a.setText(dock.windowTitle())
         view_menu.addAction(a)
     view_menu.addSeparator()
+    # Ctrl+L is File > Load Model
+    w.learning_curve_action = action(w, "&Learning Curve", lambda: (w.raise_panel("comparison"),
+                                     w.comparison_panel.show_learning_curve()), "Ctrl+Shift+L",
+                                     "How accuracy grows with the training songs per genre (Comparison)")
+    view_menu.addAction(w.learning_curve_action)
     view_menu.addAction(action(w, "&Reset Layout", w.reset_layout))
 
     help_menu = mb.addMenu("&Help")

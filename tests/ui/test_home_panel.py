@@ -412,3 +412,19 @@ def test_the_mouse_wheel_scrolls_the_training_form_without_changing_its_values(w
     qtbot.waitUntil(spin.hasFocus, timeout=2000)
     wheel(spin)
     assert spin.value() != before  # clicked into: the wheel is the spin box's (the check can fail)
+
+
+def test_the_learning_curve_shortcut_works_from_any_tab(window, qtbot):
+    from PySide6.QtGui import QKeySequence
+
+    w = window
+    configure_quick_run(w, models=("knn",), protocol="holdout")
+    with qtbot.waitSignal(w.jobs.training_finished, timeout=60000):
+        w.training_panel.train_button.click()
+    w.raise_panel("home")
+    assert w.learning_curve_action.shortcut() == QKeySequence("Ctrl+Shift+L")
+    with qtbot.waitSignal(w.jobs.curve_started, timeout=10000):
+        w.learning_curve_action.trigger()
+    cp = w.comparison_panel
+    assert not w.docks["comparison"].visibleRegion().isEmpty() and cp.tabs.currentWidget() is cp.learning
+    w.jobs.cancel_learning_curves()

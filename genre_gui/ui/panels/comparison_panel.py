@@ -8,7 +8,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -125,11 +124,9 @@ class ComparisonPanel(QWidget):
         jobs.curves_finished.connect(lambda c: self.learning.set_running(False, f"{len(c)} curve(s) done"))
         jobs.curves_failed.connect(lambda m: self.learning.set_running(False, f"Failed: {m}"))
         jobs.curves_cancelled.connect(lambda: self.learning.set_running(False, "Cancelled"))
-        shortcut = QShortcut(QKeySequence("Ctrl+Shift+L"), self)  # Ctrl+L is File > Load Model
-        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-        shortcut.activated.connect(self._learning_shortcut)
 
-    def _learning_shortcut(self) -> None:
+    def show_learning_curve(self) -> None:
+        """View > Learning Curve (Ctrl+Shift+L, from any tab): its tab, computed when it can be."""
         self.tabs.setCurrentWidget(self.learning)
         if self.learning.compute_button.isEnabled():
             self.learning.compute_button.click()
