@@ -82,3 +82,18 @@ def test_training_shows_a_hint_not_empty_axes_until_curves_arrive(window, qtbot)
     with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
         window.training_panel.train_button.click()
     qtbot.waitUntil(lambda: curves.knn_plot.isVisible(), timeout=5000)
+
+
+def test_training_says_its_curves_are_from_the_previous_dataset(window, qtbot):
+    from ui_helpers import configure_quick_run as quick
+
+    ds = window.state.dataset
+    quick(window, models=("softmax",), protocol="holdout", softmax_epochs=10)
+    with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
+        window.training_panel.train_button.click()
+    status = window.training_panel.status
+    assert "curves are from" not in status.text()
+    smaller = ds.subset(np.arange(0, len(ds), 2))
+    smaller.name = "half of the table"
+    window.state.set_dataset(DatasetInfo(smaller, "test", "csv"))
+    assert status.text().startswith(f"The curves are from the last run on {ds.name}; half of the table is")

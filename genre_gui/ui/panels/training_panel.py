@@ -306,7 +306,8 @@ class TrainingPanel(QWidget):
     def bind(self, jobs: JobController, state: AppState) -> None:
         """Draw the training runs of ``jobs`` as they happen; offer what ``state``'s dataset allows."""
         self.cancel_requested.connect(jobs.cancel_training)
-        jobs.training_started.connect(lambda req: self.run_started(len(req.specs), req.protocol.describe()))
+        jobs.training_started.connect(lambda req: self.run_started(len(req.specs), req.protocol.describe(),
+                                                                   req.dataset))
         jobs.training_progressed.connect(self.progress.update_progress)
         jobs.model_started.connect(
             lambda m: self.status.setText(
@@ -321,6 +322,11 @@ class TrainingPanel(QWidget):
         """Offer the protocols and segment mode the dataset allows."""
         from ...workers.loading import summarize
 
+        shown = getattr(self, "_run_dataset", None)
+        if shown is not None and shown is not info.dataset and not self.running:
+            old, new = getattr(shown, "name", "other data"), getattr(info.dataset, "name", "another dataset")
+            self.status.setText(f"The curves are from the last run on {old}; {new} is loaded now: train "
+                                "again to update them.")
         summary = info.summary if info.summary is not None else summarize(info.dataset)
         segmented = summary.segmented or info.kind == "audio_folder"
         self.set_fault_filtered_available(summary.fault_filtered)
@@ -387,7 +393,8 @@ class TrainingPanel(QWidget):
         self.train_button.setToolTip("Stop the run; the models that finished are kept" if running
                                      else "Train and evaluate the ticked models")
 
-    def run_started(self, n_models: int, protocol: str) -> None:
+    def run_started(self, n_models: int, protocol: str, dataset: Any = None) -> None:
+        self._run_dataset = dataset  # what the curves come from (said when another dataset is loaded)
         self.curves.clear()
         self._set_running(True)
         self.progress.start(f"training {n_models} model(s), {protocol}")
