@@ -309,7 +309,7 @@ def plan_genre_tags(items: Iterable[tuple[str | os.PathLike, str]], policy: str 
         try:
             f = _open(path)
         except TagError as exc:
-            plan.unsupported.append((path, str(exc).split(": ", 1)[-1]))
+            plan.unsupported.append((path, str(exc).removeprefix(f"{path}: ")))
             continue
         kind = _kind(f)
         if kind is None:
@@ -407,7 +407,7 @@ def _apply(path: str, expect: dict[str, list | None], values: dict[str, list | N
     try:
         f = _open(path)
     except TagError as exc:
-        return str(exc).split(": ", 1)[-1]
+        return str(exc).removeprefix(f"{path}: ")
     kind = _kind(f)
     if kind is None:
         return "no genre field mutagen can write"
