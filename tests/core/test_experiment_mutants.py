@@ -290,3 +290,59 @@ def test_the_splits_given_are_the_ones_used_and_the_seed_is_the_protocols():
     mine = Protocol("kfold", n_splits=2).splits(ds)[:1]
     r = evaluate_model(ModelSpec("knn"), ds, Protocol("kfold", n_splits=2), splits=mine, fit_final=False)
     assert len(r.fold_scores) == 1 and sorted(r.clip_ids.tolist()) == sorted(ds.groups[mine[0].test_idx])
+
+
+def test_protocol_bounds_and_words():
+    assert Protocol("holdout", test_percent=0.5).test_percent == 0.5  # anything strictly between 0 and 100
+    with pytest.raises(ValueError) as err:
+        Protocol("holdout", test_percent=0)
+    assert str(err.value) == "the hold-out test share must be between 0 and 100 %, got 0"
+    with pytest.raises(ValueError) as err:
+        Protocol("bootstrap")
+    assert str(err.value) == ("unknown protocol 'bootstrap'; use one of holdout, kfold, fault-filtered, "
+                              "predefined")
+    assert Protocol("fault-filtered").describe() == (
+        "fault-filtered GTZAN split (trained on train + validation, scored on test; no artist across sets)")
+    assert Protocol("fault-filtered", use_validation=False).describe() == (
+        "fault-filtered GTZAN split (trained on train, scored on test; no artist across sets)")
+    assert Protocol("predefined").describe() == (
+        "the dataset's own split (trained on its training part, scored on its test part)")
+
+
+def test_holdout_protocol_keeps_clips_together_at_its_share():
+    # 10 clips per class, 3 rows (segments) each; 50 % of each class's clips: 5 clips, 15 rows, per class
+    clips = [f"{g}.{i:05d}" for g in ("blues", "rock") for i in range(10)]
+    groups = np.repeat(clips, 3)
+    y = np.array([c.split(".")[0] for c in groups])
+    ds = Dataset(np.zeros((60, 1)), y, groups, ["blues", "rock"], ["f"], list(groups), "segments")
+    (s,) = Protocol("holdout", test_percent=50, random_state=2).splits(ds)
+    test_clips = set(groups[s.test_idx].tolist())
+    assert len(test_clips) == 10 and len(s.test_idx) == 30
+    assert not test_clips & set(groups[s.train_idx].tolist())  # no clip on both sides
+    assert sorted(y[s.test_idx].tolist()) == ["blues"] * 15 + ["rock"] * 15
+
+
+def test_fault_filtered_protocol_is_the_published_split():
+    from genre_gui.assets import GTZAN_TRAIN, GTZAN_VALID
+
+    ids = [line.rsplit("/", 1)[-1] for path in (GTZAN_TRAIN, GTZAN_VALID, GTZAN_TEST)
+           for line in path.read_text().split()[:3]]  # 3 train, 3 validation, 3 test clips
+    y = np.array([i.split(".")[0] for i in ids])
+    ds = Dataset(np.zeros((9, 1)), y, np.array(ids), sorted(set(y)), ["f"], ids, "gtzan")
+    (s,) = Protocol("fault-filtered").splits(ds)
+    assert s.train_idx.tolist() == [0, 1, 2, 3, 4, 5] and s.test_idx.tolist() == [6, 7, 8]
+    (s,) = Protocol("fault-filtered", use_validation=False).splits(ds)
+    assert s.train_idx.tolist() == [0, 1, 2] and s.test_idx.tolist() == [6, 7, 8]
+
+
+def test_predefined_protocol_messages():
+    ids = [f"r{i}" for i in range(4)]
+    ds = Dataset(np.zeros((4, 1)), np.array(["a", "b", "a", "b"]), np.array(ids), ["a", "b"], ["f"], ids)
+    with pytest.raises(ValueError) as err:
+        Protocol("predefined").splits(ds)
+    assert str(err.value) == ("this dataset has no split of its own (an MNIST folder with its training and "
+                              "t10k files has one)")
+    ds.split = np.array(["test"] * 4)
+    with pytest.raises(ValueError) as err:
+        Protocol("predefined").splits(ds)
+    assert str(err.value) == "the dataset's split has 0 training and 4 test rows; it needs both"
