@@ -61,6 +61,7 @@ def test_tag_change_json_both_ways_and_older_logs():
     assert c.describe() == "/m/a song.flac: Vorbis GENRE: (none) -> jazz; blues"
     c.before = ["rock", "pop"]
     assert c.describe() == "/m/a song.flac: Vorbis GENRE: rock; pop -> jazz; blues"
+    assert TagChange.from_json(c.to_json()).before == ["rock", "pop"]
 
 
 def test_genres_of_and_genre_field(tmp_path):
