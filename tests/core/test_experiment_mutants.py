@@ -64,6 +64,12 @@ def test_learning_curve_replays_the_documented_draws():
         accs = [_replayed_1nn(ds, size, rep) for rep in range(2)]
         assert curve.mean[i] == pytest.approx(np.mean(accs), abs=1e-12)
         assert curve.std[i] == pytest.approx(np.std(accs), abs=1e-12)
+    big = _toy(n_per_class=20, seed=5)
+    many = learning_curve(ModelSpec("knn", {"n_neighbors": 1}), big, [1, 2], repeats=4)
+    for i, size in enumerate((1, 2)):
+        accs = [_replayed_1nn(big, size, rep) for rep in range(4)]
+        assert many.mean[i] == pytest.approx(np.mean(accs), abs=1e-12)
+        assert many.std[i] == pytest.approx(np.std(accs), abs=1e-12)
     assert len({_replayed_1nn(ds, 1, rep) for rep in range(5)}) > 1  # the accuracy does depend on the draw
     assert curve.model == "knn" and curve.sizes == [1, 3] and curve.repeats == 2
     assert curve.n_test == [10.0, 6.0]  # 12 clips less 2 x size drawn
@@ -81,10 +87,11 @@ def test_learning_curve_defaults_and_model_seed():
     curve = learning_curve(ModelSpec("knn", {"n_neighbors": 1}), ds)
     assert curve.repeats == 5 and curve.sizes == [1, 2, 3]  # 4 clips per class: one stays out
     # the model of draw ``rep`` is seeded with ``rep``: softmax by hand on the draw of size 2, repeat 1
+    ds = _toy(n_per_class=20, seed=5)
     spec = ModelSpec("softmax", {"solver": "sgd", "batch_size": 2, "max_iter": 5})
-    curve = learning_curve(spec, ds, [2], repeats=2)
+    curve = learning_curve(spec, ds, [2], repeats=3)
     accs = []
-    for rep in range(2):
+    for rep in range(3):
         rng = np.random.default_rng(2000 + rep)
         by_class: dict = {}
         for g, label in zip(ds.groups.tolist(), ds.y.tolist()):
@@ -96,6 +103,7 @@ def test_learning_curve_defaults_and_model_seed():
         model.fit(scaler.transform(ds.X[train]), ds.y[train])
         accs.append(float(np.mean(model.predict(scaler.transform(ds.X[~train])) == ds.y[~train])))
     assert curve.mean == [pytest.approx(np.mean(accs), abs=1e-12)]
+    assert curve.std == [pytest.approx(np.std(accs), abs=1e-12)]
 
 
 def test_learning_curve_refusals_and_cancel():
@@ -346,3 +354,62 @@ def test_predefined_protocol_messages():
     with pytest.raises(ValueError) as err:
         Protocol("predefined").splits(ds)
     assert str(err.value) == "the dataset's split has 0 training and 4 test rows; it needs both"
+
+
+def _sourced(n_per_class=8):
+    ds = _toy(n_per_class=n_per_class)
+    ds.sources = [f"/music/{g}.wav" for g in ds.groups]
+    return ds
+
+
+def test_kfold_final_fit_progress_and_what_is_kept():
+    ds = _sourced()
+    proto = Protocol("kfold", n_splits=2, repeats=2, random_state=3)
+    spec = ModelSpec("softmax", {"solver": "sgd", "batch_size": 2, "max_iter": 4})
+    calls, finals = [], []
+    r = evaluate_model(spec, ds, proto, progress=lambda *a: calls.append(a), final_callback=finals.append,
+                       cancel=lambda: False, scaler_params={"with_mean": False}, metadata={"note": "mine"})
+    assert [c[:2] for c in calls] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert all(isinstance(c[2], str) and c[2] for c in calls)
+    assert len(finals) == 4  # one event per epoch of the final fit
+    # the kept model: refit on every clip with the protocol's seed and the scaler's arguments
+    ref_scaler = StandardScaler(with_mean=False).fit(ds.X)
+    ref = SoftmaxRegression(solver="sgd", batch_size=2, max_iter=4, random_state=3)
+    ref.fit(ref_scaler.transform(ds.X), ds.y)
+    np.testing.assert_array_equal(r.pipeline.scaler.mean_, np.zeros(3))
+    np.testing.assert_array_equal(r.pipeline.model.coef_, ref.coef_)
+    assert r.pipeline.metadata["note"] == "mine"
+    assert r.protocol == "2 x 2-fold (stratified, grouped by clip)"
+    assert r.params["solver"] == "sgd" and "alpha" in r.params  # the model's full parameters
+    assert 0.0 <= r.train_seconds < 60.0
+    assert r.proba.shape == (16, 2)
+    np.testing.assert_allclose(r.proba.sum(axis=1), 1.0)
+    assert r.sources == [f"/music/{c}.wav" for c in r.clip_ids.tolist()]
+
+
+def test_cancel_during_the_final_fit_and_before():
+    ds = _sourced()
+    done, finals = [], []
+    # the folds finish, then the final fit is cancelled at its first epoch: the model stops there
+    r = evaluate_model(ModelSpec("softmax", {"max_iter": 5}), ds, Protocol("kfold", n_splits=2),
+                       progress=lambda d, n, m: done.append(d), cancel=lambda: len(done) == 2,
+                       final_callback=finals.append)
+    assert done == [1, 2] and finals == []
+    assert r.pipeline.model.interrupted_ and r.pipeline.model.n_iter_ == 1
+    with pytest.raises(TrainingInterrupted):
+        evaluate_model(ModelSpec("softmax", {"max_iter": 5}), ds, Protocol("kfold", n_splits=2),
+                       cancel=lambda: True)
+    with pytest.raises(ValueError) as err:
+        evaluate_model(ModelSpec("knn"), ds, Protocol("kfold", n_splits=2), splits=[])
+    assert str(err.value) == "no fold could be evaluated"
+
+
+def test_knn_kept_model_names_its_training_rows():
+    ds = _sourced()
+    r = evaluate_model(ModelSpec("knn", {"n_neighbors": 1}), ds, Protocol("kfold", n_splits=2))
+    assert r.pipeline.metadata["train_sources"] == ds.sources
+    assert r.pipeline.metadata["train_clips"] == ds.groups.tolist()
+    r = evaluate_model(ModelSpec("knn", {"n_neighbors": 1}), ds, Protocol("holdout", test_percent=25))
+    (s,) = Protocol("holdout", test_percent=25).splits(ds)
+    assert r.pipeline.metadata["train_sources"] == [ds.sources[i] for i in s.train_idx]
+    assert r.pipeline.metadata["train_clips"] == ds.groups[s.train_idx].tolist()
