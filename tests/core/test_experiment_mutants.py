@@ -413,3 +413,21 @@ def test_knn_kept_model_names_its_training_rows():
     (s,) = Protocol("holdout", test_percent=25).splits(ds)
     assert r.pipeline.metadata["train_sources"] == [ds.sources[i] for i in s.train_idx]
     assert r.pipeline.metadata["train_clips"] == ds.groups[s.train_idx].tolist()
+
+
+def test_fold_models_see_their_held_out_rows_unless_told_not_to():
+    ds = _sourced()
+    proto = Protocol("holdout", test_percent=25)
+    shown = evaluate_model(ModelSpec("softmax", {"max_iter": 3}), ds, proto).pipeline.model
+    assert len(shown.val_loss_curve_) == 3 and len(shown.val_accuracy_curve_) == 3  # monitored by default
+    hidden = evaluate_model(ModelSpec("softmax", {"max_iter": 3}), ds, proto, monitor=False).pipeline.model
+    assert len(hidden.val_loss_curve_) == 0 and len(hidden.loss_curve_) == 3
+
+
+def test_final_fit_events_are_the_models():
+    finals = []
+    evaluate_model(ModelSpec("softmax", {"max_iter": 3}), _sourced(), Protocol("kfold", n_splits=2),
+                   final_callback=finals.append)
+    assert [(e.model, e.epoch, e.n_epochs) for e in finals] == [("softmax", 1, 3), ("softmax", 2, 3),
+                                                                 ("softmax", 3, 3)]
+    assert all(e.val_loss is None for e in finals)  # the final fit has no held-out rows
