@@ -431,3 +431,18 @@ def test_final_fit_events_are_the_models():
     assert [(e.model, e.epoch, e.n_epochs) for e in finals] == [("softmax", 1, 3), ("softmax", 2, 3),
                                                                  ("softmax", 3, 3)]
     assert all(e.val_loss is None for e in finals)  # the final fit has no held-out rows
+
+
+def test_clips_are_aggregated_in_segment_mode_or_when_they_have_several_rows():
+    one_row = _sourced()  # one row per clip
+    spec = ModelSpec("knn", {"n_neighbors": 1})
+    assert not evaluate_model(spec, one_row, Protocol("kfold", n_splits=2), fit_final=False).aggregated
+    assert evaluate_model(spec, one_row, Protocol("kfold", n_splits=2, segment_mode=True),
+                          fit_final=False).aggregated
+    clips = [f"{g}.{i:05d}" for g in ("blues", "rock") for i in range(4)]
+    groups = np.repeat(clips, 2)
+    y = np.array([c.split(".")[0] for c in groups])
+    X = np.random.default_rng(0).normal(size=(16, 2)) + (y == "rock")[:, None]
+    two_rows = Dataset(X, y, groups, ["blues", "rock"], ["f0", "f1"], list(groups), "segments")
+    r = evaluate_model(spec, two_rows, Protocol("kfold", n_splits=2), fit_final=False)
+    assert r.aggregated and len(r.y_true) == 8
