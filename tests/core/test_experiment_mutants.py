@@ -446,3 +446,13 @@ def test_clips_are_aggregated_in_segment_mode_or_when_they_have_several_rows():
     two_rows = Dataset(X, y, groups, ["blues", "rock"], ["f0", "f1"], list(groups), "segments")
     r = evaluate_model(spec, two_rows, Protocol("kfold", n_splits=2), fit_final=False)
     assert r.aggregated and len(r.y_true) == 8
+
+
+def test_fold_scalers_take_the_scaler_arguments_too():
+    ds = _sourced()
+    proto = Protocol("holdout", test_percent=25)
+    (s,) = proto.splits(ds)
+    r = evaluate_model(ModelSpec("knn", {"n_neighbors": 1}), ds, proto, scaler_params={"with_std": False})
+    # the hold-out keeps its fold's scaler: centred on the training rows, not scaled
+    np.testing.assert_allclose(r.pipeline.scaler.mean_, ds.X[s.train_idx].mean(axis=0), rtol=1e-12)
+    np.testing.assert_array_equal(r.pipeline.scaler.scale_, np.ones(3))
