@@ -331,7 +331,7 @@ def read_genre_fields(items: Iterable[tuple[str | os.PathLike, str]],
         try:
             f = _open(path)
         except TagError as exc:
-            out.append(GenreFields(path, genre, problem=str(exc).split(": ", 1)[-1]))
+            out.append(GenreFields(path, genre, problem=str(exc).removeprefix(f"{path}: ")))
         else:
             kind = _kind(f)
             if kind is None:
@@ -469,7 +469,7 @@ def _apply(path: str, expect: dict[str, list | None], values: dict[str, list | N
     try:
         f = _open(path)
     except TagError as exc:
-        return str(exc).split(": ", 1)[-1]
+        return str(exc).removeprefix(f"{path}: ")
     kind = _kind(f)
     if kind is None:
         return "no genre field mutagen can write"
