@@ -37,6 +37,10 @@ MODULES: dict[str, str] = {
     "evaluation": "genre_gui/core/evaluation",
     "models": "genre_gui/core/models",
     "features": "genre_gui/core/features",
+    "explain": "genre_gui/core/explain.py",
+    "tags": "genre_gui/core/tags.py",
+    "experiment": "genre_gui/core/experiment.py",
+    "library": "genre_gui/core/library.py",
 }
 
 try:  # the installed mutmut's own exit code -> status table
