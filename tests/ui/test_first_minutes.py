@@ -60,10 +60,15 @@ def test_digits_are_samples_not_clips(window, qtbot):
     configure_quick_run(window, models=("knn",), protocol="holdout")
     with qtbot.waitSignal(window.jobs.training_finished, timeout=60000):
         window.training_panel.train_button.click()
-    info = show_panel(window, qtbot, "evaluation").info.text()
+    ev = show_panel(window, qtbot, "evaluation")
+    info = ev.info.text()
     assert "Only 10 samples were tested" in info and "clips" not in info
-    summary = show_panel(window, qtbot, "comparison").summary.text()
+    assert ev.clips.horizontalHeaderItem(0).text() == "sample" and "clips" not in ev.cell_label.text()
+    assert ev.matrix.plot_item.getAxis("left").labelText == "true class"
+    cp = show_panel(window, qtbot, "comparison")
+    summary = cp.summary.text()
     assert "Only 10 samples were tested" in summary and "10 samples in the matrices" in summary
+    assert cp.table.horizontalHeaderItem(6).text() == "samples"
 
 
 def test_training_shows_a_hint_not_empty_axes_until_curves_arrive(window, qtbot):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -183,6 +184,7 @@ class ComparisonPanel(QWidget):
             folds = len(self.results[0].fold_scores)
             n = len(self.results[0].y_true)
             unit = unit_of(None if self._state is None else self._state.dataset)
+            self.table.setHorizontalHeaderItem(6, QTableWidgetItem(unit))
             warning = ""
             if n < SMALL_TEST:
                 right = [int(round(float(r.evaluation.accuracy) * n)) for r in self.results]

@@ -204,6 +204,7 @@ class EvaluationPanel(QWidget):
         m = confusion(r, norm)
         n = int(len(r.y_true))
         unit = unit_of(None if self._state is None else self._state.dataset)
+        self._set_words(unit)
         self.drawing.request(partial(self.matrix.set_matrix, m, r.classes, normalised=norm,
                                      title=f"{model_label(r.model)}: {n} {unit} evaluated"))
         std = f" ± {r.accuracy_std:.1%}" if r.has_spread else ""
@@ -216,8 +217,17 @@ class EvaluationPanel(QWidget):
                           f"trained in {r.train_seconds:.1f} s." + (f" {warning}" if warning else ""))
         self.per_class.set_rows(per_class_rows(r))
         self.per_class.resizeColumnsToContents()
-        self.cell_label.setText("Click a cell to list its clips; double-click a clip to play it.")
+        self.cell_label.setText(f"Click a cell to list its {unit}; double-click a clip to play it."
+                                if unit == "clips" else f"Click a cell to list its {unit}.")
         self._update_why()
+
+    def _set_words(self, unit: str) -> None:
+        """Music words for clips of music, plain ones for digits and tables ("class", "sample")."""
+        self._unit = unit
+        kind = "genre" if unit == "clips" else "class"
+        self.matrix.plot_item.setLabel("bottom", f"predicted {kind}")
+        self.matrix.plot_item.setLabel("left", f"true {kind}")
+        self.clips.setHorizontalHeaderLabels([unit[:-1], "true", "predicted", "probability"])
 
     def export_matrix(self, csv_path: str) -> list[str]:
         """Write the matrix shown to ``csv_path`` and the same name with ``.png``; returns the paths."""
@@ -263,7 +273,8 @@ class EvaluationPanel(QWidget):
         rows = np.flatnonzero((y_true == true_c) & (y_pred == pred_c))
         self._cell_rows = rows
         self.matrix.cm.highlight(row, col)
-        self.cell_label.setText(f"{len(rows)} clip(s): true {true_c}, predicted {pred_c}")
+        unit = getattr(self, "_unit", "clips")[:-1]
+        self.cell_label.setText(f"{len(rows)} {unit}(s): true {true_c}, predicted {pred_c}")
         table = []
         for i in rows:
             p = float(r.proba[i, col])
