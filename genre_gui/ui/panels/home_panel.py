@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -183,7 +184,7 @@ class HomePanel(QWidget):
         self.addAction(self.why_action)  # the shortcut, anywhere in the panel
         self.predictions.addAction(self.why_action)  # and the table's context menu
         self.bars = ProbabilityBars()
-        self.bars.setMinimumHeight(190)  # eleven readable genre names (at 700 px they overlapped)
+        self.bars.setMinimumHeight(230)  # eleven readable genre names (at 700 px they overlapped)
         self.sounds_like = QLabel("")
         self.sounds_like.setWordWrap(True)
         self.sounds_like.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -192,7 +193,7 @@ class HomePanel(QWidget):
         self.timeline.setToolTip("Genre probabilities of every 3-s window, under the song's waveform")
         self.timeline.setVisible(False)
         self.timeline.setMaximumHeight(250)
-        self.timeline.setMinimumHeight(120)
+        self.timeline.setMinimumHeight(230)
         self.bars.setVisible(False)  # no empty plot: the hint above says what will appear
         self._predictions: list = []
 
@@ -218,9 +219,15 @@ class HomePanel(QWidget):
         dl.addWidget(self.bars, 3)
         dl.addWidget(self.sounds_like)
         dl.addWidget(self.timeline, 2)
+        # on a small screen the details scroll rather than squeeze their labels on top of each other
+        details_scroll = QScrollArea()
+        details_scroll.setWidget(details)
+        details_scroll.setWidgetResizable(True)
+        details_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        details_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.answers_box)
-        lower.addWidget(details)
+        lower.addWidget(details_scroll)
         lower.setStretchFactor(0, 1)
         lower.setStretchFactor(1, 1)
         lower.setVisible(False)  # until the first answer the drop zone has the room: nothing empty on show
