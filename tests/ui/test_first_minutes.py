@@ -62,13 +62,13 @@ def test_digits_are_samples_not_clips(window, qtbot):
         window.training_panel.train_button.click()
     ev = show_panel(window, qtbot, "evaluation")
     info = ev.info.text()
-    assert "Only 10 samples were tested" in info and "clips" not in info
+    assert "Only 10 samples were tested" in info and "clip" not in info  # "grouped by sample" too
     assert ev.clips.horizontalHeaderItem(0).text() == "sample" and "clips" not in ev.cell_label.text()
     assert ev.matrix.plot_item.getAxis("left").labelText == "true class"
     cp = show_panel(window, qtbot, "comparison")
     summary = cp.summary.text()
     assert "Only 10 samples were tested" in summary and "10 samples in the matrices" in summary
-    assert cp.table.horizontalHeaderItem(6).text() == "samples"
+    assert cp.table.horizontalHeaderItem(6).text() == "samples" and "clip" not in summary
 
 
 def test_training_shows_a_hint_not_empty_axes_until_curves_arrive(window, qtbot):
