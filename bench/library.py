@@ -326,6 +326,9 @@ def main() -> int:
 
         # memory: many short files, cheap to make
         n = args.memory_files
+        if n < 1:
+            print("\nmemory: not measured (--memory-files 0)")
+            return 0
         mem = tmp / "memory"
         t0 = time.perf_counter()
         _encode_all(mem, n, 3.0)
