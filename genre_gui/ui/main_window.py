@@ -109,9 +109,11 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")  # saveState needs stable names
         dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        feature = QDockWidget.DockWidgetFeature
+        features = feature.DockWidgetMovable | feature.DockWidgetFloatable
+        if key != "home":  # Home is where answers appear: it cannot be closed by a stray click
+            features |= feature.DockWidgetClosable
+        dock.setFeatures(features)
         self.addDockWidget(area, dock)
         self.docks[key] = dock
         drawing = getattr(widget, "drawing", None)

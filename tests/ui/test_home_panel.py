@@ -22,6 +22,10 @@ def test_the_app_opens_on_home_with_a_drop_zone_that_answers_a_drag(window, qtbo
     assert w.docks["home"].isVisible() and not w.docks["home"].visibleRegion().isEmpty()
     assert w.docks["training"].visibleRegion().isEmpty()  # Training is one click away, not in front
     home = w.home_panel
+    from PySide6.QtWidgets import QDockWidget
+
+    closable = QDockWidget.DockWidgetFeature.DockWidgetClosable
+    assert not w.docks["home"].features() & closable and w.docks["training"].features() & closable
     assert home.drop_zone.label.text() == DROP_TEXT and home.drop_zone.hovered is None
     for button, text in ((home.classify_button, "Classify songs…"),
                          (home.listen_button, "Listen (microphone)")):
