@@ -786,12 +786,13 @@ def _report(ds: Any, args: argparse.Namespace, protocol: Any, results: list) -> 
     from .core.experiment import TrainingRun
 
     n_clips = int(len(set(ds.groups.tolist())))
-    doc = TrainingRun(results, protocol.describe(), str(args.dataset), n_clips, spec=protocol).to_json()
+    doc = TrainingRun(results, protocol.describe(ds.row_word), str(args.dataset), n_clips,
+                      spec=protocol).to_json()
     doc.update({
         "dataset": str(args.dataset), "n_rows": int(len(ds)), "n_clips": n_clips,
         "classes": [_plain(c) for c in ds.classes], "feature_set": ds.feature_set,
         "protocol": args.protocol, "folds": args.folds if protocol.kind == "kfold" else 1,
-        "repeats": protocol.n_repeats, "description": protocol.describe(), "seed": args.seed,
+        "repeats": protocol.n_repeats, "description": protocol.describe(ds.row_word), "seed": args.seed,
     })
     return doc
 

@@ -96,21 +96,28 @@ class Protocol:
         """Repeats actually made: only k-fold repeats (a hold-out or a fixed split is one run)."""
         return int(self.repeats) if self.kind == "kfold" else 1
 
-    def describe(self) -> str:
-        """The protocol in words, shown next to every number it produced."""
+    def describe(self, unit: str = "clip") -> str:
+        """The protocol in words, shown next to every number it produced.
+
+        Parameters
+        ----------
+        unit : str
+            What a group of rows is (``Dataset.row_word``): "clip" of music, "sample" of digits.
+        """
         if self.kind == "holdout":
-            text = f"hold-out {self.test_percent:g} % (stratified, grouped by clip)"
+            text = f"hold-out {self.test_percent:g} % (stratified, grouped by {unit})"
         elif self.kind == "fault-filtered":
             train = "train + validation" if self.use_validation else "train"
             text = f"fault-filtered GTZAN split (trained on {train}, scored on test; no artist across sets)"
         elif self.kind == "predefined":
             text = "the dataset's own split (trained on its training part, scored on its test part)"
         else:
-            how = "blocked by clip number" if self.fold_kind == "blocked" else "stratified, grouped by clip"
+            how = (f"blocked by {unit} number" if self.fold_kind == "blocked"
+                   else f"stratified, grouped by {unit}")
             text = f"{self.n_splits}-fold ({how})"
             if self.n_repeats > 1:
                 text = f"{self.n_repeats} x {text}"
-        return text + (", segments scored per clip" if self.segment_mode else "")
+        return text + (f", segments scored per {unit}" if self.segment_mode else "")
 
     def splits(self, dataset: Dataset) -> list[Split]:
         """Every train/test split of the protocol on ``dataset``, repeat by repeat.
@@ -446,6 +453,7 @@ def evaluate_model(
     first = None
     kept = None
     train_rows = np.arange(len(dataset.y))  # the rows the kept model learnt from
+    scheme = protocol.describe(dataset.row_word)  # in the dataset's words: clips or samples
     for r in sorted({s.repeat for s in splits}):
         mine = [s for s in splits if s.repeat == r]
         offset = sum(1 for s in splits if s.repeat < r)
@@ -461,7 +469,7 @@ def evaluate_model(
         cv = cross_validate(make, dataset, [(s.train_idx, s.test_idx) for s in mine],
                             callback=on_event, cancel=cancel, progress=on_split,
                             scale=lambda: StandardScaler(**(scaler_params or {})),
-                            aggregate=aggregate, scheme=protocol.describe(), monitor=monitor,
+                            aggregate=aggregate, scheme=scheme, monitor=monitor,
                             keep_models=single)
         if cv.cancelled:
             raise TrainingInterrupted()
@@ -498,7 +506,7 @@ def evaluate_model(
         model=spec.name, params=dict(first.params or spec.params), classes=list(dataset.classes),
         evaluation=first.pooled, fold_scores=scores, train_seconds=seconds,
         y_true=np.asarray(first.clip_true), y_pred=np.asarray(first.clip_pred),
-        proba=np.asarray(first.clip_proba), sources=sources, pipeline=pipeline, protocol=protocol.describe(),
+        proba=np.asarray(first.clip_proba), sources=sources, pipeline=pipeline, protocol=scheme,
         clip_ids=np.asarray(first.clip_ids), aggregated=bool(first.aggregated),
     )
 
@@ -541,7 +549,7 @@ def _pipeline(spec: ModelSpec, dataset: Dataset, protocol: Protocol, kept: tuple
     accs = [s.accuracy for s in scores]
     meta = {
         "dataset": getattr(dataset, "name", ""),
-        "protocol": protocol.describe(),
+        "protocol": protocol.describe(getattr(dataset, "row_word", "clip")),
         "n_train": n_train,
         "params": {k: _plain(v) for k, v in spec.params.items()},
         "evaluation": {

@@ -210,7 +210,7 @@ class JobController(QObject):
             return
         self._training_worker = None
         req = self._request
-        self._publish(TrainingRun(list(self._partial_results), req.protocol.describe(),
+        self._publish(TrainingRun(list(self._partial_results), req.description,
                                   getattr(req.dataset, "name", ""), 0, cancelled=True, spec=req.protocol))
 
     @Slot(str)
@@ -220,7 +220,7 @@ class JobController(QObject):
         self._training_worker = None
         if self._partial_results:  # keep what finished before the failure
             req = self._request
-            self._publish(TrainingRun(list(self._partial_results), req.protocol.describe(),
+            self._publish(TrainingRun(list(self._partial_results), req.description,
                                       getattr(req.dataset, "name", ""), 0, cancelled=True,
                                       errors=[("run", message)], spec=req.protocol))
         self.training_failed.emit(message)

@@ -25,15 +25,7 @@ def per_class_rows(result) -> list[list]:
 
 
 def unit_of(dataset) -> str:
-    """What a dataset's rows are called: "clips" of music (an audio feature set), else "samples" (MNIST
-    digits, a custom table): music words on digits confused people."""
-    return "clips" if getattr(dataset, "feature_set", None) else "samples"
+    """What a dataset's rows are called, plural (``Dataset.row_word``): "clips" of music, "samples" of
+    MNIST digits or a custom table (music words on digits confused people). "clips" when none is known."""
+    return getattr(dataset, "row_word", "clip") + "s"
 
-
-def in_words(text: str, dataset) -> str:
-    """A protocol's description in the dataset's words: "grouped by sample" for digits and tables (the core
-    describes protocols for clips of music, and its words are pinned by its tests)."""
-    if unit_of(dataset) == "clips":
-        return text
-    return (text.replace("grouped by clip", "grouped by sample").replace("blocked by clip number",
-            "blocked by sample number").replace("segments scored per clip", "segments scored per sample"))

@@ -27,6 +27,11 @@ class TrainingRequest:
     specs: tuple[ModelSpec, ...]
     protocol: Protocol
 
+    @property
+    def description(self) -> str:
+        """The protocol in the dataset's words ("grouped by clip" / "grouped by sample")."""
+        return self.protocol.describe(getattr(self.dataset, "row_word", "clip"))
+
 
 @dataclass(frozen=True)
 class EpochBatch:
@@ -94,7 +99,7 @@ class TrainingWorker(Worker):
 
         req = self.request
         ds = req.dataset
-        run = TrainingRun([], req.protocol.describe(), getattr(ds, "name", "dataset"), 0, spec=req.protocol)
+        run = TrainingRun([], req.description, getattr(ds, "name", "dataset"), 0, spec=req.protocol)
         # every model is scored on the very same splits, so their fold scores can be paired
         self._splits = req.protocol.splits(ds)
         n = len(req.specs)

@@ -379,7 +379,7 @@ def test_kfold_final_fit_progress_and_what_is_kept():
     np.testing.assert_array_equal(r.pipeline.scaler.mean_, np.zeros(3))
     np.testing.assert_array_equal(r.pipeline.model.coef_, ref.coef_)
     assert r.pipeline.metadata["note"] == "mine"
-    assert r.protocol == "2 x 2-fold (stratified, grouped by clip)"
+    assert r.protocol == "2 x 2-fold (stratified, grouped by sample)"  # a table without audio features
     assert r.params["solver"] == "sgd" and "alpha" in r.params  # the model's full parameters
     assert 0.0 <= r.train_seconds < 60.0
     assert r.proba.shape == (16, 2)
@@ -456,3 +456,16 @@ def test_fold_scalers_take_the_scaler_arguments_too():
     # the hold-out keeps its fold's scaler: centred on the training rows, not scaled
     np.testing.assert_allclose(r.pipeline.scaler.mean_, ds.X[s.train_idx].mean(axis=0), rtol=1e-12)
     np.testing.assert_array_equal(r.pipeline.scaler.scale_, np.ones(3))
+
+
+def test_the_description_names_the_rows_by_the_dataset():
+    """Clips of music (an audio feature set) or samples (digits, a table): the protocol's words follow the
+    dataset, here and in every result evaluated on it."""
+    ds = _toy()
+    assert ds.row_word == "sample"
+    ds.feature_set = "mfcc13"
+    assert ds.row_word == "clip"
+    p = Protocol("kfold", n_splits=3, fold_kind="blocked", segment_mode=True)
+    assert p.describe() == "3-fold (blocked by clip number), segments scored per clip"
+    assert p.describe("sample") == "3-fold (blocked by sample number), segments scored per sample"
+    assert Protocol("holdout").describe("sample") == "hold-out 20 % (stratified, grouped by sample)"

@@ -47,6 +47,12 @@ class Dataset:
     def __len__(self) -> int:
         return int(self.X.shape[0])
 
+    @property
+    def row_word(self) -> str:
+        """What the groups of rows are called: "clip" of music (audio features), else "sample" (MNIST
+        digits, a custom table). Protocol descriptions and the panels say it."""
+        return "clip" if self.feature_set else "sample"
+
     def subset(self, mask_or_index: np.ndarray) -> Dataset:
         """Rows selected by a boolean mask or an index array, same classes and columns."""
         idx = np.asarray(mask_or_index)

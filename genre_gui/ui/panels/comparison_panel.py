@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..deferred import DrawWhenShown
-from ..results import in_words, unit_of
+from ..results import unit_of
 from ..views.comparison_chart import MetricBarsView, SmallMultiplesView
 from ..views.learning_curve import LearningCurveView
 from ..views.pairwise_table import PairwiseView, PerClassF1View
@@ -193,7 +193,6 @@ class ComparisonPanel(QWidget):
                            "intervals " + ", ".join(f"{model_label(r.model)} {lo:.0%}–{hi:.0%}"
                                                     for r, (lo, hi) in zip(self.results, spans)) + ".")
             data = f"Dataset: {dataset_name}. " if dataset_name else ""
-            protocol = in_words(protocol, None if self._state is None else self._state.dataset)
             self.summary.setText((note + " " if note else "") + data + f"Protocol: {protocol}; "
                                  f"{folds} fold{'s' if folds != 1 else ''} per model, "
                                  f"{n} {unit} in the matrices." + (f" {warning}" if warning else ""))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..deferred import DrawWhenShown
-from ..results import confusion, in_words, per_class_rows, unit_of
+from ..results import confusion, per_class_rows, unit_of
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
 from ..views.stale import StaleBanner
@@ -212,8 +212,7 @@ class EvaluationPanel(QWidget):
 
         warning = small_test_warning(float(r.evaluation.accuracy), n, unit)
         data = f" on {self.dataset_name}" if self.dataset_name else ""
-        protocol = in_words(r.protocol, None if self._state is None else self._state.dataset)
-        self.info.setText(f"{model_label(r.model)}{data}, {protocol}. Accuracy {r.accuracy:.1%}{std}, "
+        self.info.setText(f"{model_label(r.model)}{data}, {r.protocol}. Accuracy {r.accuracy:.1%}{std}, "
                           f"macro-F1 {r.macro_f1:.1%}; "
                           f"trained in {r.train_seconds:.1f} s." + (f" {warning}" if warning else ""))
         self.per_class.set_rows(per_class_rows(r))

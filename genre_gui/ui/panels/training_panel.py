@@ -306,7 +306,7 @@ class TrainingPanel(QWidget):
     def bind(self, jobs: JobController, state: AppState) -> None:
         """Draw the training runs of ``jobs`` as they happen; offer what ``state``'s dataset allows."""
         self.cancel_requested.connect(jobs.cancel_training)
-        jobs.training_started.connect(lambda req: self.run_started(len(req.specs), req.protocol.describe(),
+        jobs.training_started.connect(lambda req: self.run_started(len(req.specs), req.description,
                                                                    req.dataset))
         jobs.training_progressed.connect(self.progress.update_progress)
         jobs.model_started.connect(
