@@ -237,12 +237,11 @@ class HomePanel(QWidget):
         lay.addWidget(lower, 1)
         self._stretch = QWidget()  # takes the height the hidden answers leave, under the drop zone
         lay.addWidget(self._stretch, 1)
-        self._layout = lay
+        self._answers_shown: bool | None = None
         self._set_answers_shown(False)
 
     def bind(self, jobs: JobController, state: AppState, models: ModelsController) -> None:
         """Follow the models list, the current model and the songs' answers."""
-        self._models = models
         models.changed.connect(lambda: self.show_models(models))
         state.pipeline_changed.connect(lambda _p: self.show_models(models))
         jobs.file_classified.connect(self.add_prediction)
@@ -275,8 +274,9 @@ class HomePanel(QWidget):
     # -- answers -----------------------------------------------------------------------------------
     def _set_answers_shown(self, shown: bool) -> None:
         """With answers: the list and the details below a compact drop zone; without: a tall drop zone."""
-        if shown == self.lower.isVisible() and self._stretch.isVisible() != shown:
+        if shown == self._answers_shown:
             return
+        self._answers_shown = shown
         self.lower.setVisible(shown)
         self.answer.setVisible(shown)
         self._stretch.setVisible(not shown)

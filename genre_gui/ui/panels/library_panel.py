@@ -159,8 +159,8 @@ class LibraryPanel(QWidget):
         n_rows, n_clips = summary.n_rows, summary.n_clips
         self.title.setText(ds.name)
         # MNIST digits or a custom table are samples, not clips of music: no music words, no duration
-        audio = bool(ds.feature_set) or info.kind in ("demo", "audio_folder")
-        unit = "clips" if audio else "samples"
+        audio = ds.row_word == "clip"
+        unit = ds.row_word + "s"
         per_clip = f" ({n_rows} segment rows)" if n_rows != n_clips else ""
         fs = ds.feature_set or "custom columns"
         origin = "bundled demo table" if info.kind == "demo" else info.origin
