@@ -396,6 +396,7 @@ class LibraryWindow(QWidget):
         self.settings = settings  # ui.settings.AppSettings: the cluster option is remembered there
         self.run: Any = None  # the last LibraryRun
         self.roots: list[str] = []
+        self._tag_worker = None  # the tagging (or undo) in progress
         self.last_tag_report = None
         self._started = 0.0
 
@@ -831,7 +832,7 @@ class LibraryWindow(QWidget):
 
     @property
     def tagging(self) -> bool:
-        return getattr(self, "_tag_worker", None) is not None
+        return self._tag_worker is not None
 
     def _tags_failed(self, message: str) -> None:
         self._tag_worker = None

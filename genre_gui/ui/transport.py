@@ -35,7 +35,7 @@ class Transport(QObject):
             return
         selected = self.home.selected_path()
         playing = panel.player is not None and panel.player.state == "playing"
-        loaded = panel.session.player_path if panel.player is not None else None
+        loaded = panel.file_path
         if selected and not playing and selected != loaded:
             panel.play_file(selected, play=True)
             return

@@ -282,7 +282,7 @@ def test_a_dropped_song_does_not_play_and_space_plays_it_from_any_tab(window, qt
     with qtbot.waitSignal(w.jobs.prediction_finished, timeout=120000):
         w.open_paths([str(song)])  # as a drop
     qtbot.waitUntil(lambda: panel.player is not None and not panel.loading, timeout=60000)
-    assert panel.session.player_path == str(song)
+    assert panel.file_path == str(song)
     assert panel.player.state != "playing" and panel.transport_state != "playing"  # loaded, silent
     assert w.play_action.shortcut() == QKeySequence("Space")
     w.raise_panel("training")  # the transport works from any tab

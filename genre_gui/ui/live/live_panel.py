@@ -260,6 +260,11 @@ class LivePanel(QWidget):
         return self.session.player
 
     @property
+    def file_path(self) -> str:
+        """The file in the player ("" when none is loaded)."""
+        return self.session.player_path if self.player is not None else ""
+
+    @property
     def mic(self) -> MicStream | None:
         return self.session.mic
 
