@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -49,6 +49,7 @@ class LevelMeter(QWidget):
         self.hold_db = float("-inf")
         self._hold_at = 0.0
         self._buffer = np.zeros(0, dtype=np.float32)
+        self._fonts_changed()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(220)
         self.setMinimumHeight(self.sizeHint().height())
@@ -58,12 +59,20 @@ class LevelMeter(QWidget):
             f"The mark at {SILENCE_DBFS:.0f} dBFS is the silence threshold: below it nothing is classified.")
 
     def sizeHint(self) -> QSize:
-        return QSize(360, self.fontMetrics().height() + QFontMetrics(self._scale_font()).height() + 2)
+        return QSize(360, self.fontMetrics().height() + self._small_metrics.height() + 2)
 
-    def _scale_font(self) -> QFont:
+    def _fonts_changed(self) -> None:
+        """The scale's smaller font, its metrics and the width of the widest text: made once per font,
+        not at every repaint (the meter repaints with every display frame)."""
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() * 0.75, 6.0))
-        return font
+        self._small, self._small_metrics = font, QFontMetrics(font)
+        self._text_w = self.fontMetrics().horizontalAdvance("-100.0 dBFS RMS  peak -100.0") + 8
+
+    def changeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FontChange:
+            self._fonts_changed()
+        super().changeEvent(event)
 
     def text(self) -> str:
         """What the meter writes: ``"-23.4 dBFS RMS  peak -20.1"``."""
@@ -97,12 +106,9 @@ class LevelMeter(QWidget):
 
     def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
-        fm = self.fontMetrics()
-        text = self.text()
-        text_w = fm.horizontalAdvance("-100.0 dBFS RMS  peak -100.0") + 8
+        text, text_w = self.text(), self._text_w
         w, h = max(self.width() - text_w, 20), self.height()
-        small = self._scale_font()
-        sfm = QFontMetrics(small)
+        small, sfm = self._small, self._small_metrics
         bar = max(h - sfm.height(), 6)  # the bar on top, the dB scale under it
         painter.fillRect(QRectF(0, 1, w, bar - 1), QColor(128, 128, 128, 40))
         x = self._x(self.rms_db, w)
