@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -55,6 +55,11 @@ class ProbabilityBars(pg.PlotWidget):
         self.setLabel("bottom", "probability")
         self._bars: pg.BarGraphItem | None = None
         self.getPlotItem().invertY(True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # the plots' 480-px default made the details' scroll area (sized by height-for-width, from the
+        # size hints) scroll even on a large screen; 11 genre names read well in 240
+        return QSize(400, 240)
 
     def set_probabilities(self, probabilities: dict[str, float], title: str = "") -> None:
         if self._bars is not None:
