@@ -251,10 +251,12 @@ def main() -> int:
         return 0
     from genre_gui.assets import DEFAULT_MODEL
     from genre_gui.core import batch, cluster
+    from genre_gui.core.allocator import keep_freed_memory
     from genre_gui.core.library import analyse_file
     from genre_gui.core.persistence import load_pipeline
     from genre_gui.core.priority import BACKGROUND_NICENESS
 
+    keep_freed_memory()  # as the app's and the CLI's start do: the one-process run is in this process
     pipe = load_pipeline(DEFAULT_MODEL)
     sys.stdout.reconfigure(line_buffering=True)  # each figure as soon as it is measured, also into a file
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} at the start")

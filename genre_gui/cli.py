@@ -25,6 +25,7 @@ import numpy as np
 
 from . import __version__
 from .assets import DEFAULT_MODEL, DEMO_CSV
+from .core.allocator import keep_freed_memory
 from .core.errors import GenreGuiError
 
 
@@ -110,7 +111,7 @@ def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S",
                    help="audio folders: one row per S-second segment (rows of a clip share a group)")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for extraction")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+    p.add_argument("--scheduler", type=_scheduler, default=None, metavar="tcp://HOST:PORT",
                    help="extract audio features on a Dask cluster's workers (pip install genre_gui[cluster])")
     p.add_argument("--cache", default=None, metavar="PATH", help="feature cache file (default: user cache)")
     p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
@@ -127,6 +128,16 @@ def _add_protocol_args(p: argparse.ArgumentParser, default_protocol: str = "stra
                    help="repeat k-fold R times with other splits (the same for every model)")
     p.add_argument("--test-size", type=float, default=0.2, metavar="F", help="hold-out test fraction")
     p.add_argument("--seed", type=int, default=0, help="random seed for splits and models")
+
+
+def _scheduler(text: str) -> str:
+    """--scheduler's type: the window's rule (core.cluster.check_address), before anything is created."""
+    from .core.cluster import ClusterError, check_address
+
+    try:
+        return check_address(text)
+    except ClusterError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _param(text: str) -> tuple[str, Any]:
@@ -160,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--feature-set", default="gtzan57", metavar="NAME")
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+    p.add_argument("--scheduler", type=_scheduler, default=None, metavar="tcp://HOST:PORT",
                    help="extract on a Dask distributed cluster's workers (pip install genre_gui[cluster])")
     p.add_argument("--cache", default=None, metavar="PATH")
     p.add_argument("--no-cache", action="store_true")
@@ -558,7 +569,7 @@ def _add_classify_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--undo-tags", default=None, metavar="LOG",
                    help="put back the tags a --write-tags run changed (its change log), then stop")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for decoding")
-    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+    p.add_argument("--scheduler", type=_scheduler, default=None, metavar="tcp://HOST:PORT",
                    help="analyse on a Dask cluster's workers (pip install genre_gui[cluster]); they need no "
                         "access to the music")
     p.add_argument("--cache", default=None, metavar="PATH", help="feature cache file (default: user cache)")
@@ -890,6 +901,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be at least 1")
+    keep_freed_memory()  # as the GUI does: work done in this process reuses its arrays' memory
     try:
         code = COMMANDS[args.command](args)
         sys.stdout.flush()  # here, where a closed pipe is caught, not at exit (exit 120 and a message)

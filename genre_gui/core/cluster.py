@@ -75,6 +75,9 @@ def remote_file_task(data: bytes, suffix: str, display_path: str, task: Callable
     """
     import tempfile
 
+    from .allocator import keep_freed_memory
+
+    keep_freed_memory()  # undoes the 25-35 % Dask's nanny's malloc setting costs this work (see there)
     with tempfile.TemporaryDirectory(prefix="genre_gui_") as tmp:
         local = Path(tmp) / f"clip{suffix}"
         local.write_bytes(data)
@@ -100,6 +103,7 @@ def connect(address: str) -> Any:
     except ImportError as exc:
         raise ClusterError("a Dask scheduler needs the 'distributed' package: pip install genre_gui[cluster]"
                            ) from exc
+    address = check_address(address)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

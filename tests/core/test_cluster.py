@@ -140,3 +140,26 @@ def test_valid_scheduler_addresses(text):
 def test_invalid_scheduler_addresses_are_named(text):
     with pytest.raises(ClusterError, match="address|port"):
         check_address(text)
+
+
+@pytest.mark.parametrize("command", [["extract", "--out", "x.csv"], ["classify", "--out", "x.json"],
+                                     ["compare"]])
+def test_cli_refuses_a_malformed_scheduler_before_creating_anything(command, tmp_path, capsys):
+    from genre_gui import cli
+
+    music = tmp_path / "music"
+    music.mkdir()
+    cache = tmp_path / "cache.sqlite"
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command[0], str(music), *command[1:], "--cache", str(cache),
+                  "--scheduler", "127.0.0.1:8786"])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert ("argument --scheduler: 127.0.0.1:8786 is not a Dask scheduler address: write tcp://HOST:PORT"
+            in err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["music"]  # no cache, no output
+
+
+def test_connect_names_a_malformed_address_without_trying_it():
+    with pytest.raises(ClusterError, match=r"^tcp://host is not a Dask scheduler address"):
+        connect("tcp://host")
