@@ -224,6 +224,30 @@ def test_the_panel_meter_follows_the_microphone_and_resets_on_a_new_source(qtbot
     assert panel.level_meter.hold_db < -60  # a new source (none running) starts the held peak again
 
 
+def test_a_paused_or_stopped_file_holds_no_peak(qtbot, fake_sd, tmp_path):
+    # 1.5 s of a full-scale tone, then 1.5 s of a quiet one: pausing in the quiet part shows its level
+    # (a 0.01 sine: -40.0 dBFS peak), not the peak held from the loud part
+    sr = 8000
+    path = tmp_path / "loud_then_quiet.wav"
+    sf.write(path, np.concatenate([tone(500, 1.5, sr, 1.0), tone(500, 1.5, sr, 0.01)]), sr)
+    panel, _ = make_panel(qtbot, probe_devices=False)
+    load(qtbot, panel, path)
+    assert panel.toggle_play()
+    out = fake_sd.last_stream
+    while panel.player.position < sr:
+        out.feed(1000)
+    qtbot.waitUntil(lambda: panel.level_meter.hold_db > -1.0, timeout=3000)  # the loud part's peak
+    while panel.player.position < int(2.5 * sr):
+        out.feed(1000)
+    qtbot.waitUntil(lambda: panel.level_meter.peak_db < -39.0, timeout=3000)  # the quiet part drawn ...
+    assert panel.level_meter.hold_db > -1.0  # ... under the loud part's peak, still held while playing
+    assert panel.toggle_play() and panel.player.state == "paused"
+    assert panel.level_meter.hold_db == pytest.approx(-40.0, abs=0.05)
+    assert panel.level_meter.text().endswith("peak -40.0")
+    assert panel.stop_playback() and panel.player.state == "stopped"
+    assert panel.level_meter.text() == "-inf dBFS RMS  peak -inf"  # at the start: nothing played before
+
+
 # ----------------------------------------------------------------------- headline equals its bar
 def _pairs(headline, classes):
     """(class index, "NN %") for each class the headline names with a percentage."""

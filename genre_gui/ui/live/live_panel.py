@@ -558,6 +558,9 @@ class LivePanel(QWidget):
             return
         pos = int(src.position)
         self.spectrum.update_frame(src, self._frame_end(src, pos))
+        if src is self.player and self.player.state != "playing":
+            # a paused or stopped file holds no peak: the meter reads the frame at the playhead only
+            self.level_meter.reset()
         self.level_meter.measure(src, pos, src.samplerate)
         if reset:
             self.spectrogram.reset(src, pos)
