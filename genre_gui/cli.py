@@ -798,7 +798,7 @@ def _report(ds: Any, args: argparse.Namespace, protocol: Any, results: list) -> 
 
     n_clips = int(len(set(ds.groups.tolist())))
     doc = TrainingRun(results, protocol.describe(ds.row_word), str(args.dataset), n_clips,
-                      spec=protocol).to_json()
+                      spec=protocol, row_word=ds.row_word).to_json()
     doc.update({
         "dataset": str(args.dataset), "n_rows": int(len(ds)), "n_clips": n_clips,
         "classes": [_plain(c) for c in ds.classes], "feature_set": ds.feature_set,

@@ -320,6 +320,8 @@ class TrainingRun:
     spec: Protocol | None = None
     #: the paired tests, once computed (a worker computes them: SciPy's import is not GUI-thread work)
     tests: list[PairedTest] | None = None
+    #: what a row of the dataset is (``Dataset.row_word``): "clip" of music, "sample" of digits or a table
+    row_word: str = "clip"
 
     def best(self) -> ModelResult | None:
         return max(self.results, key=lambda r: r.accuracy, default=None)

@@ -211,7 +211,8 @@ class JobController(QObject):
         self._training_worker = None
         req = self._request
         self._publish(TrainingRun(list(self._partial_results), req.description,
-                                  getattr(req.dataset, "name", ""), 0, cancelled=True, spec=req.protocol))
+                                  getattr(req.dataset, "name", ""), 0, cancelled=True, spec=req.protocol,
+                                  row_word=getattr(req.dataset, "row_word", "clip")))
 
     @Slot(str)
     def _on_training_failed(self, message: str) -> None:
@@ -222,7 +223,8 @@ class JobController(QObject):
             req = self._request
             self._publish(TrainingRun(list(self._partial_results), req.description,
                                       getattr(req.dataset, "name", ""), 0, cancelled=True,
-                                      errors=[("run", message)], spec=req.protocol))
+                                      errors=[("run", message)], spec=req.protocol,
+                                      row_word=getattr(req.dataset, "row_word", "clip")))
         self.training_failed.emit(message)
 
     def _publish(self, run: TrainingRun) -> None:

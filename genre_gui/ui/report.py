@@ -23,7 +23,7 @@ import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QObject, QRectF, Signal
 from PySide6.QtGui import QFont
 
-from .results import confusion, per_class_rows
+from .results import class_word, confusion, per_class_rows
 
 if TYPE_CHECKING:
     import pyqtgraph as pg
@@ -203,13 +203,14 @@ def confusion_figure(run: TrainingRun) -> ReportFigure:
     from .views.palette import model_label
 
     n = max(1, len(run.results))
-    fig = ReportFigure("Confusion matrices (row-normalised: the diagonal is each genre's recall)",
+    kind = class_word(run.row_word)
+    fig = ReportFigure(f"Confusion matrices (row-normalised: the diagonal is each {kind}'s recall)",
                        report_caption(run), max(MATRIX_MIN_WIDTH, MATRIX_WIDTH * n), MATRIX_HEIGHT,
                        columns=n)
     for i, r in enumerate(run.results):
         plot = fig.add_plot(col=i)
-        fig.set_label(plot, "bottom", "predicted genre")
-        fig.set_label(plot, "left", "true genre")
+        fig.set_label(plot, "bottom", f"predicted {kind}")
+        fig.set_label(plot, "left", f"true {kind}")
         cm = ConfusionMatrixPlot(plot, annotate=len(r.classes) <= 12, font_pt=TICK_PT - 1)
         title = f"{model_label(r.model)}: accuracy {r.accuracy:.1%}"
         cm.set_matrix(confusion(r, True), r.classes, normalised=True)
@@ -218,19 +219,20 @@ def confusion_figure(run: TrainingRun) -> ReportFigure:
     return fig
 
 
-def matrix_figure(result, dataset_name: str, normalised: bool) -> ReportFigure:
-    """One model's matrix (Evaluation's "Export matrix…"), titled with the model, data and protocol."""
+def matrix_figure(result, dataset_name: str, normalised: bool, unit: str = "clips") -> ReportFigure:
+    """One model's matrix (Evaluation's "Export matrix…"), titled with the model, data and protocol;
+    ``unit`` is what the rows are, plural ("clips", "samples": :func:`.results.unit_of`)."""
     from .views.confusion_matrix import ConfusionMatrixPlot
     from .views.palette import model_label
 
     kind = "row-normalised" if normalised else "counts"
     caption = (f"Dataset: {dataset_name or 'unnamed'} \u00b7 Protocol: {result.protocol}",
                f"Model: {model_label(result.model)}, accuracy {result.accuracy:.1%}, "
-               f"{len(result.y_true)} clips evaluated")
+               f"{len(result.y_true)} {unit} evaluated")
     fig = ReportFigure(f"Confusion matrix ({kind})", caption, MATRIX_HEIGHT + 100, MATRIX_HEIGHT + 60)
     plot = fig.add_plot()
-    fig.set_label(plot, "bottom", "predicted genre")
-    fig.set_label(plot, "left", "true genre")
+    fig.set_label(plot, "bottom", f"predicted {class_word(unit[:-1])}")
+    fig.set_label(plot, "left", f"true {class_word(unit[:-1])}")
     cm = ConfusionMatrixPlot(plot, annotate=True, font_pt=TICK_PT)
     cm.set_matrix(confusion(result, normalised), result.classes, normalised=normalised)
     return fig

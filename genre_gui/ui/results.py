@@ -24,6 +24,12 @@ def per_class_rows(result) -> list[list]:
     return rows
 
 
+def class_word(row_word: str) -> str:
+    """What the classes of a dataset with rows called ``row_word`` are: "genre" for clips of music,
+    "class" for digits or a custom table."""
+    return "genre" if row_word == "clip" else "class"
+
+
 def unit_of(dataset) -> str:
     """What a dataset's rows are called, plural (``Dataset.row_word``): "clips" of music, "samples" of
     MNIST digits or a custom table (music words on digits confused people). "clips" when none is known."""

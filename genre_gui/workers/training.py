@@ -99,7 +99,8 @@ class TrainingWorker(Worker):
 
         req = self.request
         ds = req.dataset
-        run = TrainingRun([], req.description, getattr(ds, "name", "dataset"), 0, spec=req.protocol)
+        run = TrainingRun([], req.description, getattr(ds, "name", "dataset"), 0, spec=req.protocol,
+                          row_word=getattr(ds, "row_word", "clip"))
         # every model is scored on the very same splits, so their fold scores can be paired
         self._splits = req.protocol.splits(ds)
         n = len(req.specs)

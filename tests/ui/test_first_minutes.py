@@ -69,6 +69,20 @@ def test_digits_are_samples_not_clips(window, qtbot):
     summary = cp.summary.text()
     assert "Only 10 samples were tested" in summary and "10 samples in the matrices" in summary
     assert cp.table.horizontalHeaderItem(6).text() == "samples" and "clip" not in summary
+    # the report's images use the same words (they said "genre" on digits)
+    from genre_gui.ui import report
+
+    run = window.state.run
+    assert run.row_word == "sample"
+    matrices = report.confusion_figure(run)
+    assert "each class's recall" in matrices.titles[0]
+    plot = next(item for item in matrices.layout.items if hasattr(item, "getAxis"))
+    assert (plot.getAxis("left").labelText, plot.getAxis("bottom").labelText) == ("true class",
+                                                                                   "predicted class")
+    one = report.matrix_figure(ev.current_result(), "digits", False, ev._unit)
+    assert "10 samples evaluated" in "\n".join(one.titles)
+    plot = next(item for item in one.layout.items if hasattr(item, "getAxis"))
+    assert plot.getAxis("left").labelText == "true class"
 
 
 def test_training_shows_a_hint_not_empty_axes_until_curves_arrive(window, qtbot):

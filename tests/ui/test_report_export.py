@@ -102,6 +102,7 @@ def test_every_figure_title_names_dataset_protocol_and_models(trained):
         assert [t[1].strip() for t in left._tickLevels[0]] == classes
         assert [t[1].strip() for t in bottom._tickLevels[0]] == classes
         assert left.labelText == "true genre" and bottom.labelText == "predicted genre"
+    assert run.row_word == "clip" and "each genre's recall" in matrices.titles[0]
     # the copied loss plot keeps its title, axis labels and a legend entry per curve
     loss = figures["loss_curves"]
     assert loss.titles[0].startswith("Loss")

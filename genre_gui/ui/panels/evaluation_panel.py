@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..deferred import DrawWhenShown
-from ..results import confusion, per_class_rows, unit_of
+from ..results import class_word, confusion, per_class_rows, unit_of
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
 from ..views.stale import StaleBanner
@@ -224,7 +224,7 @@ class EvaluationPanel(QWidget):
     def _set_words(self, unit: str) -> None:
         """Music words for clips of music, plain ones for digits and tables ("class", "sample")."""
         self._unit = unit
-        kind = "genre" if unit == "clips" else "class"
+        kind = class_word(unit[:-1])
         self.matrix.plot_item.setLabel("bottom", f"predicted {kind}")
         self.matrix.plot_item.setLabel("left", f"true {kind}")
         self.clips.setHorizontalHeaderLabels([unit[:-1], "true", "predicted", "probability"])
@@ -242,7 +242,7 @@ class EvaluationPanel(QWidget):
         atomic_write(base + ".csv", confusion_csv(r, norm))
         # drawn afresh at print size with the model, data and protocol in its title (not the on-screen
         # view scaled up, which names neither and depends on the window's size)
-        atomic_write(base + ".png", png_bytes(matrix_figure(r, self.dataset_name, norm).render()))
+        atomic_write(base + ".png", png_bytes(matrix_figure(r, self.dataset_name, norm, self._unit).render()))
         return [base + ".csv", base + ".png"]
 
     def export_matrix_dialog(self) -> None:
