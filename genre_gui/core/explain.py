@@ -24,6 +24,7 @@ from .errors import FeatureError
 
 if TYPE_CHECKING:
     from .datasets.base import Dataset
+    from .features._base import FeatureSet
     from .pipeline import Pipeline
 
 __all__ = [
@@ -308,22 +309,27 @@ def feature_names(pipeline: Pipeline, n_features: int, columns: Sequence[str] | 
     """Column names for the pipeline's inputs.
 
     ``columns`` when given (a dataset's), else the feature set's columns, else ``metadata["columns"]``,
-    else ``"feature 0"``, ``"feature 1"``...
+    else ``"feature 0"``, ``"feature 1"``... A name that is one of the feature set's columns reads as
+    its label (``FeatureSet.column_labels``: musicnn's say which layer a value comes from).
     """
-    for candidate in (columns, _feature_set_columns(pipeline), pipeline.metadata.get("columns")):
+    fs = _feature_set(pipeline)
+    for candidate in (columns, None if fs is None else fs.columns, pipeline.metadata.get("columns")):
         names = _str_list(candidate, n_features)
         if names is not None:
-            return names
+            if fs is None:
+                return names
+            labels = dict(zip(fs.columns, fs.column_labels))
+            return [labels.get(n, n) for n in names]
     return [f"feature {i}" for i in range(n_features)]
 
 
-def _feature_set_columns(pipeline: Pipeline) -> list[str] | None:
+def _feature_set(pipeline: Pipeline) -> FeatureSet | None:
     if not pipeline.feature_set:
         return None
     from .features import get_feature_set
 
     try:
-        return list(get_feature_set(pipeline.feature_set).columns)
+        return get_feature_set(pipeline.feature_set)
     except FeatureError:
         return None
 

@@ -331,3 +331,49 @@ def test_older_files_load_and_damaged_lists_are_refused(table, tmp_path):
     _rewrite(path, half, drop=["rows__train_clips__names.npy"])
     with pytest.raises(ModelFileError, match="missing"):
         load_pipeline(half)
+
+
+# -- musicnn's columns read as the layers they come from -------------------------------------------------
+def test_musicnn_labels_name_the_layer_each_value_comes_from():
+    """Each label's block holds exactly the values the network's own layer outputs give, in order."""
+    from genre_gui.core.embedding.musicnn import get_network
+    from genre_gui.core.features.musicnn import COLUMNS, LABELS
+
+    patch = np.random.default_rng(0).normal(size=(1, 187, 96)).astype(np.float32)
+    out = get_network().forward(patch, keep_layers=True)
+    layers = out.layers
+    blocks = {  # (label prefix, the layer's channels): timbral and temporal are two and three convs
+        "timbral 7x38 filter": layers["timbral"][:, :204], "timbral 7x67 filter": layers["timbral"][:, 204:],
+        "temporal 128-frame filter": layers["temporal"][:, :51],
+        "temporal 64-frame filter": layers["temporal"][:, 51:102],
+        "temporal 32-frame filter": layers["temporal"][:, 102:],
+        "mid-end layer 1 unit": layers["cnn1"], "mid-end layer 2 unit": layers["cnn2"],
+        "mid-end layer 3 unit": layers["cnn3"],
+    }
+    assert len(LABELS) == len(COLUMNS) == 1506
+    for how, pooled, offset in (("mean", out.mean_pool[0], 0), ("max", out.max_pool[0], 753)):
+        for prefix, values in blocks.items():
+            at = [i for i in range(753) if LABELS[offset + i].startswith(prefix + " ")]
+            first, second = (COLUMNS[offset + i] for i in at[:2])
+            assert [LABELS[offset + i] for i in at[:2]] == [f"{prefix} 1, {how} over time ({first})",
+                                                           f"{prefix} 2, {how} over time ({second})"]
+            assert len(at) == values.shape[1] and at == list(range(at[0], at[0] + len(at)))
+            expect = values.mean(axis=0) if how == "mean" else values.max(axis=0)
+            np.testing.assert_allclose(pooled[at], expect, rtol=1e-5, atol=1e-5)
+
+
+def test_feature_names_read_a_feature_sets_columns_as_its_labels():
+    from types import SimpleNamespace
+
+    from genre_gui.core.features.musicnn import COLUMNS
+
+    pipe = SimpleNamespace(feature_set="musicnn", metadata={})  # all feature_names reads of a pipeline
+    names = feature_names(pipe, 1506)
+    assert names[679] == "mid-end layer 2 unit 55, mean over time (mean_pool679)"
+    assert names[753] == "timbral 7x38 filter 1, max over time (max_pool0)"
+    # a dataset's own columns: the set's names become labels, any other name stays as it is
+    assert feature_names(pipe, 3, [COLUMNS[0], "loudness", COLUMNS[-1]]) == [
+        "timbral 7x38 filter 1, mean over time (mean_pool0)", "loudness",
+        "mid-end layer 3 unit 64, max over time (max_pool752)"]
+    pipe.feature_set = "gtzan57"  # names that mean something alone are kept
+    assert feature_names(pipe, 2, ["tempo", "rms_mean"]) == ["tempo", "rms_mean"]

@@ -23,7 +23,10 @@ class FeatureSet(ABC):
     version : int
         Bumped whenever the numbers change, so cached vectors of an older version are not reused.
     columns : list of str
-        One name per output value, in order.
+        One name per output value, in order: the value's key in CSV files and datasets.
+    column_labels : list of str
+        What a person reads for each column (:func:`genre_gui.core.explain.feature_names`); the
+        columns themselves unless a set's names mean nothing alone.
     min_samples : int
         Fewest samples (at ``sample_rate``) the set accepts.
     sample_rate : int
@@ -38,6 +41,10 @@ class FeatureSet(ABC):
     columns: list[str] = []
     min_samples: int = 2048
     sample_rate: int = FEATURE_SR
+
+    @property
+    def column_labels(self) -> list[str]:
+        return list(self.columns)
 
     def extract(self, y: np.ndarray, sr: int) -> np.ndarray:
         """Compute the feature vector of mono samples ``y`` at ``sr`` Hz.

@@ -21,6 +21,21 @@ from ..embedding import musicnn as net
 from ._base import FeatureSet
 
 COLUMNS = [f"mean_pool{i}" for i in range(753)] + [f"max_pool{i}" for i in range(753)]
+#: the network's 753 values a frame, in order (``embedding.musicnn``): block name and width
+_BLOCKS = (("timbral 7x38 filter", 204), ("timbral 7x67 filter", 204), ("temporal 128-frame filter", 51),
+           ("temporal 64-frame filter", 51), ("temporal 32-frame filter", 51), ("mid-end layer 1 unit", 64),
+           ("mid-end layer 2 unit", 64), ("mid-end layer 3 unit", 64))
+
+
+def _unit_labels() -> list[str]:
+    """``"timbral 7x38 filter 12"``, ... for the 753 values of a frame (filters counted from 1)."""
+    return [f"{block} {k + 1}" for block, width in _BLOCKS for k in range(width)]
+
+
+#: "timbral 7x38 filter 12, mean over time (mean_pool11)": the layer a value comes from, not a bare index
+LABELS = [f"{unit}, {how} over time ({col})"
+          for how, cols in (("mean", COLUMNS[:753]), ("max", COLUMNS[753:]))
+          for unit, col in zip(_unit_labels(), cols)]
 
 
 class Musicnn(FeatureSet):
@@ -31,6 +46,7 @@ class Musicnn(FeatureSet):
     description = "a network pre-trained on a million songs (1506 values; best, use 3 s segments)"
     version = 1
     columns = COLUMNS
+    column_labels = LABELS
     sample_rate = net.SAMPLE_RATE
     #: one STFT frame: a shorter clip is repeated to fill a patch, so any audible clip gets an answer
     min_samples = net.N_FFT
