@@ -12,14 +12,27 @@ def confusion(result, normalised: bool) -> np.ndarray:
     return np.asarray(m, dtype=float)
 
 
+#: the last per-class row: the mean of the rows above, from the pooled out-of-fold answers (a k-fold
+#: run's macro-F1 elsewhere is the mean over folds of each fold's own, so the two can differ)
+POOLED_ROW = "(macro average, pooled)"
+POOLED_TIP = ("Mean of the values above: every clip's out-of-fold answer of the first repeat, pooled. "
+              "The macro-F1 quoted elsewhere for a k-fold run is the mean over folds of each fold's own "
+              "macro-F1, so the two can differ.")
+
+
+def per_class_tooltips(rows: list[list]) -> list[list[str]]:
+    """Tooltips for :func:`per_class_rows`-style rows: the pooled row's first cell says what it is."""
+    return [[POOLED_TIP if row[0] == POOLED_ROW else ""] for row in rows]
+
+
 def per_class_rows(result) -> list[list]:
-    """[class, precision, recall, F1, support] per class, then the macro average."""
+    """[class, precision, recall, F1, support] per class, then their macro average (:data:`POOLED_ROW`)."""
     ev = result.evaluation
     rows = []
     for i, c in enumerate(result.classes):
         rows.append([str(c), float(ev.precision[i]), float(ev.recall[i]), float(ev.f1[i]),
                      int(ev.support[i])])
-    rows.append(["(macro average)", float(ev.macro_precision), float(ev.macro_recall), float(ev.macro_f1),
+    rows.append([POOLED_ROW, float(ev.macro_precision), float(ev.macro_recall), float(ev.macro_f1),
                  int(np.sum(ev.support))])
     return rows
 

@@ -59,6 +59,10 @@ def test_repeated_kfold_run_shows_pairwise_tests_and_per_class_f1(window, qtbot,
         ref = f1_score(r.y_true, r.y_pred, labels=r.classes, average=None)
         shown = [float(f1.item(i, j + 1).text()) for i in range(len(classes))]
         np.testing.assert_allclose(shown, ref, atol=6e-4)
+        # the last row is the mean of those pooled F1 values, not the table's macro-F1 (mean over folds)
+        assert float(f1.item(len(classes), j + 1).text()) == pytest.approx(ref.mean(), abs=6e-4)
+    last = f1.item(len(classes), 0)
+    assert last.text() == "(macro average, pooled)" and "mean over folds" in last.toolTip()
     # the report carries the pairwise table as CSV and JSON
     written = window.reports.export(str(tmp_path / "report"))
     names = {p.name for p in written}

@@ -91,6 +91,10 @@ def test_per_class_table_sorts_and_copies(trained):
     lines = text.strip().split("\n")
     assert lines[0].split("\t") == ["class", "precision", "recall", "F1", "support"]
     assert len(lines) == len(r.classes) + 2
+    # the pooled row says what it is, after sorting too (its tooltip travels with it)
+    pooled = next(t.item(i, 0) for i in range(t.rowCount()) if t.item(i, 0).text().startswith("(macro"))
+    assert pooled.text() == "(macro average, pooled)" and "mean over folds" in pooled.toolTip()
+    assert all(not t.item(i, 0).toolTip() for i in range(t.rowCount()) if t.item(i, 0) is not pooled)
 
 
 def test_export_report_writes_pngs_csv_json(trained, tmp_path):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..deferred import DrawWhenShown
-from ..results import class_word, confusion, per_class_rows, unit_of
+from ..results import class_word, confusion, per_class_rows, per_class_tooltips, unit_of
 from ..views.confusion_matrix import ConfusionMatrixView
 from ..views.palette import model_label
 from ..views.stale import StaleBanner
@@ -215,7 +215,8 @@ class EvaluationPanel(QWidget):
         self.info.setText(f"{model_label(r.model)}{data}, {r.protocol}. Accuracy {r.accuracy:.1%}{std}, "
                           f"macro-F1 {r.macro_f1:.1%}; "
                           f"trained in {r.train_seconds:.1f} s." + (f" {warning}" if warning else ""))
-        self.per_class.set_rows(per_class_rows(r))
+        rows = per_class_rows(r)
+        self.per_class.set_rows(rows, tooltips=per_class_tooltips(rows))
         self.per_class.resizeColumnsToContents()
         self.cell_label.setText(f"Click a cell to list its {unit}; double-click a clip to play it."
                                 if unit == "clips" else f"Click a cell to list its {unit}.")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ..results import POOLED_ROW, per_class_tooltips
 from ..widgets import CopyableTable
 from .palette import model_label
 
@@ -100,7 +101,11 @@ class PairwiseView(QWidget):
 
 
 class PerClassF1View(CopyableTable):
-    """F1 of every class (rows) for every model (columns), the best of each row in bold."""
+    """F1 of every class (rows) for every model (columns), the best of each row in bold.
+
+    The F1 values come from each model's pooled out-of-fold answers (``ModelResult.evaluation``), so
+    the last row, their mean, is labelled as such (:data:`POOLED_ROW`).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(["class"], parent)
@@ -116,12 +121,14 @@ class PerClassF1View(CopyableTable):
             return
         classes = [str(c) for c in results[0].classes]
         rows = [(c, [float(r.evaluation.f1[i]) for r in results]) for i, c in enumerate(classes)]
-        rows.append(("(macro average)", [float(r.evaluation.macro_f1) for r in results]))
+        rows.append((POOLED_ROW, [float(r.evaluation.macro_f1) for r in results]))
         self.setRowCount(len(rows))
         bold = QFont()
         bold.setBold(True)
         for i, (name, values) in enumerate(rows):
-            self.setItem(i, 0, QTableWidgetItem(name))
+            label = QTableWidgetItem(name)
+            label.setToolTip(per_class_tooltips([[name]])[0][0])
+            self.setItem(i, 0, label)
             best = max(values)
             for j, v in enumerate(values):
                 item = QTableWidgetItem(f"{v:.3f}")
