@@ -393,6 +393,44 @@ def test_click_a_cell_to_list_its_clips_and_double_click_one_to_hear_it(fake_sd,
     np.testing.assert_array_equal(np.asarray(samples, dtype=np.float32), clips[name])
 
 
+def test_why_this_genre_plays_a_neighbours_own_audio(fake_sd, make_window, qtbot, wav_library):
+    """A k-NN trained on audio files: the explanation's nearest training clips are those files, and Play
+    sends the selected neighbour's own samples to the sound card."""
+    root, clips = wav_library
+    w = make_window(load_defaults=False)
+    w.library_panel.feature_set.setCurrentText("mfcc13")
+    with qtbot.waitSignal(w.jobs.dataset_loaded, timeout=60000):
+        drop_paths(w, [root])
+    configure_quick_run(w, models=("knn",), protocol="kfold", folds=4)
+    with qtbot.waitSignal(w.jobs.training_finished, timeout=60000):
+        w.training_panel.train_button.click()
+    ev = show_panel(w, qtbot, "evaluation")
+    _click_cell(ev.matrix, qtbot, 0, 0)
+    ev.clips.selectRow(0)
+    ev.why_button.click()
+    qtbot.waitUntil(lambda: w.explanations.dialog is not None and w.explanations.dialog.isVisible()
+                    and w.explanations.dialog.view.explanation is not None, timeout=30000)
+    view = w.explanations.dialog.view
+    sources = [n.source for n in view.explanation.neighbours]
+    assert sources and all(Path(p).name in clips for p in sources)  # the training files themselves
+    view.neighbours.selectRow(1)
+    assert view.play_button.isEnabled() and not view.play_note.text().startswith("No audio")
+    name = Path(sources[1]).name
+    messages: list[str] = []
+    w.statusBar().messageChanged.connect(messages.append)
+    streams_before = len(fake_sd.streams)
+    view.play_button.click()
+    qtbot.waitUntil(lambda: any(m.startswith(("Playing ", "Cannot play")) for m in messages), timeout=10000)
+    assert [m for m in messages if m.startswith(("Playing ", "Cannot play"))] == [f"Playing {name}"]
+    played = [(y.reshape(-1), sr) for y, sr in fake_sd.played]
+    for stream in fake_sd.streams[streams_before:]:
+        if stream.kind == "output":
+            chunks = [stream.feed(4096) for _ in range(CLIP_SR // 4096 + 1)]
+            played.append((np.concatenate(chunks)[:CLIP_SR], int(stream.samplerate)))
+    assert len(played) == 1 and played[0][1] == CLIP_SR
+    np.testing.assert_array_equal(np.asarray(played[0][0], dtype=np.float32), clips[name])
+
+
 # --------------------------------------------------------------------------------------------------
 # 5. drag-enter: refuse what cannot be opened, accept what can
 # --------------------------------------------------------------------------------------------------
