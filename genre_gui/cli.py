@@ -36,6 +36,19 @@ def model_names() -> tuple[str, ...]:
     return tuple(MODELS)
 
 
+def feature_set_names() -> tuple[str, ...]:
+    """The registered feature sets (core.features.FEATURE_SETS), in the registry's order."""
+    from .core.features import FEATURE_SETS
+
+    return tuple(FEATURE_SETS)
+
+
+def _default_feature_set() -> str:
+    from .core.features import DEFAULT_FEATURE_SET
+
+    return DEFAULT_FEATURE_SET
+
+
 def _hyperparameter_help() -> str:
     from .core.models import MODELS
 
@@ -106,8 +119,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--dataset", required=required, metavar="PATH",
                    help="audio folder (<genre>/<files>), feature .csv, .npz or MNIST IDX folder")
-    p.add_argument("--feature-set", default=None, metavar="NAME",
-                   help="feature set for audio folders (default gtzan57); for CSV: the columns to expect")
+    p.add_argument("--feature-set", default=None, choices=feature_set_names(), metavar="NAME",
+                   help=f"feature set for audio folders (default {_default_feature_set()}); for CSV: the "
+                        f"columns to expect (default: recognised); one of {', '.join(feature_set_names())}")
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S",
                    help="audio folders: one row per S-second segment (rows of a clip share a group)")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for extraction")
@@ -168,7 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="extract features of an audio folder to .csv or .npz")
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--out", required=True, metavar="PATH", help="output .csv or .npz")
-    p.add_argument("--feature-set", default="gtzan57", metavar="NAME")
+    p.add_argument("--feature-set", default=_default_feature_set(), choices=feature_set_names(),
+                   metavar="NAME",
+                   help=f"one of {', '.join(feature_set_names())} (default {_default_feature_set()})")
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--scheduler", type=_scheduler, default=None, metavar="tcp://HOST:PORT",
@@ -254,11 +270,24 @@ def _open_cache(args: argparse.Namespace) -> Any:
     return cache
 
 
-def _load(args: argparse.Namespace, quiet: bool) -> Any:
-    from .core.datasets import load_dataset
+def _check_audio_folder(folder: str | os.PathLike) -> None:
+    """Refuse a folder with no class folders or no audio files in them (``DatasetError``, exit 2), before
+    the feature cache is created: a wrong folder must leave nothing behind."""
+    from .core.datasets import scan_audio_folder
 
+    scan_audio_folder(folder)
+
+
+def _load(args: argparse.Namespace, quiet: bool) -> Any:
+    from .core.datasets import detect_dataset, load_dataset
+
+    path = Path(args.dataset)
+    source = detect_dataset([path]) if path.exists() else None
+    audio = source is not None and source.kind == "audio_folder"
+    if audio:
+        _check_audio_folder(path)
     bar = ProgressBar("extracting", quiet=quiet)
-    cache = _open_cache(args) if Path(args.dataset).is_dir() else None
+    cache = _open_cache(args) if audio else None
     try:
         ds = load_dataset(args.dataset, feature_set=args.feature_set, cache=cache, progress=bar,
                           n_jobs=args.jobs, segment_seconds=args.segment_seconds, scheduler=args.scheduler)
@@ -383,6 +412,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: the output must end in .csv or .npz")
     if not Path(args.folder).is_dir():  # before the cache is created: a typo must leave nothing behind
         raise UsageError(f"{args.folder}: no such folder")
+    _check_audio_folder(args.folder)
     cache = _open_cache(args)
     bar = ProgressBar("extracting", quiet=args.quiet)
     try:
@@ -611,6 +641,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     for d in args.dirs:
         if not os.path.exists(d):
             raise UsageError(f"{d}: no such file or folder")
+    if next(library.iter_audio_files(args.dirs), None) is None:  # before the cache and state are created
+        raise UsageError(f"no audio files found in {', '.join(args.dirs)} (extensions: "
+                         + " ".join(_audio_exts()) + ")")
     model_path = Path(args.model) if args.model else DEFAULT_MODEL
     pipe = load_pipeline(model_path)
     cache = _open_cache(args)
@@ -649,8 +682,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
     _eprint(f"classified {len(results) - n_bad} of {len(results)} file(s) in {stats.seconds:.1f} s "
             f"({stats.reused} unchanged since the last run, {stats.cached} from the feature cache, "
             f"{stats.analysed} analysed, {n_bad} failed); results in {args.out}")
-    if not results:
-        _eprint("warning: no audio files found (extensions: " + " ".join(_audio_exts()) + ")")
     code = 2 if n_bad else 0
     if args.playlists:
         written = library.write_playlists(results, args.playlists, include_unsure=args.include_unsure)
