@@ -131,12 +131,14 @@ def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None
     p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
 
 
-def _add_protocol_args(p: argparse.ArgumentParser, default_protocol: str = "stratified") -> None:
+def _add_protocol_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", choices=("stratified", "blocked", "holdout", "fault-filtered", "predefined"),
-                   default=default_protocol,
+                   default=None,
                    help="stratified grouped k-fold, blocked k-fold (GTZAN ids: an artist filter), hold-out, "
                         "the fault-filtered GTZAN split (GTZAN ids: train + validation vs test), or the "
-                        "dataset's own split (an MNIST folder: its train vs t10k files)")
+                        "dataset's own split (an MNIST folder: its train vs t10k files). Default: the "
+                        "dataset's own split when it has one (an MNIST folder with train and t10k files), "
+                        "else stratified")
     p.add_argument("--folds", type=int, default=10, metavar="N", help="number of folds (k-fold protocols)")
     p.add_argument("--repeats", type=int, default=1, metavar="R",
                    help="repeat k-fold R times with other splits (the same for every model)")
@@ -200,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
                         + _hyperparameter_help() + ")")
     p.add_argument("--out", required=True, metavar="PATH", help="model file (.npz)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the model")
+    p.add_argument("--protocol", choices=("all", "predefined"), default=None,
+                   help="train on all rows, or on the dataset's own training part and score its test part "
+                        "(an MNIST folder: train vs t10k files). Default: the dataset's own split when it "
+                        "has one, else all rows")
 
     p = sub.add_parser("evaluate", parents=[common], help="cross-validate one model")
     _add_dataset_args(p)
@@ -327,21 +333,28 @@ def _make_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Any]:
         raise UsageError(f"invalid hyperparameter for {name}: {exc}") from exc
 
 
-def _protocol(args: argparse.Namespace) -> Any:
-    """The experiment protocol the options describe (usage errors name the option)."""
+def _protocol(args: argparse.Namespace, ds: Any = None) -> Any:
+    """The experiment protocol the options describe (usage errors name the option).
+
+    Without ``--protocol``: the loaded dataset's own split when it has one (``ds.split``: an MNIST folder's
+    train and t10k files), else stratified k-fold; ``args.protocol`` is set to the one chosen once ``ds``
+    is known (before loading, the options are checked as for stratified k-fold)."""
     from .core.experiment import Protocol
 
-    if args.protocol == "holdout":
+    if args.protocol is None and ds is not None:
+        args.protocol = "predefined" if getattr(ds, "split", None) is not None else "stratified"
+    kind = args.protocol or "stratified"
+    if kind == "holdout":
         if not 0 < args.test_size < 1:
             raise UsageError("--test-size must be between 0 and 1")
         return Protocol("holdout", test_percent=100.0 * args.test_size, random_state=args.seed)
-    if args.protocol in ("fault-filtered", "predefined"):
-        return Protocol(args.protocol, random_state=args.seed)
+    if kind in ("fault-filtered", "predefined"):
+        return Protocol(kind, random_state=args.seed)
     if args.folds < 2:
         raise UsageError("--folds must be at least 2")
     if args.repeats < 1:
         raise UsageError("--repeats must be at least 1")
-    return Protocol("kfold", n_splits=args.folds, fold_kind=args.protocol, repeats=args.repeats,
+    return Protocol("kfold", n_splits=args.folds, fold_kind=kind, repeats=args.repeats,
                     random_state=args.seed)
 
 
@@ -432,6 +445,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .core.persistence import save_pipeline
 
     ds = _load(args, args.quiet)
+    split = getattr(ds, "split", None)
+    if args.protocol == "predefined" and split is None:
+        raise UsageError(f"{args.dataset}: --protocol predefined needs a dataset with its own train/test "
+                         "split (an MNIST folder with train and t10k files)")
+    test = None
+    if split is not None and args.protocol != "all":  # the dataset's own split unless told otherwise
+        train_rows = np.asarray(split) == "train"
+        ds, test = ds.subset(train_rows), ds.subset(~train_rows)
     params = dict(args.params)
     meta = {
         "dataset": ds.name, "n_train": len(ds), "classes": [_plain(c) for c in ds.classes],
@@ -441,14 +462,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     pipe = _fit_pipeline(ds, args.model, params, meta, args.quiet, args.seed)
     save_pipeline(pipe, args.out)
     acc = float(np.mean(pipe.predict_features(ds.X) == ds.y))
+    if test is not None:
+        test_acc = float(np.mean(pipe.predict_features(test.X) == test.y))
+        print(f"{args.out}: {args.model} trained on the {len(ds)} training rows of the dataset's own split, "
+              f"{len(ds.classes)} classes (training accuracy {acc:.1%}; accuracy on its {len(test)} test "
+              f"rows {test_acc:.1%})")
+        return 0
     print(f"{args.out}: {args.model} trained on {len(ds)} rows, {len(ds.classes)} classes "
           f"(training accuracy {acc:.1%}; use 'evaluate' for an honest estimate)")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    protocol = _protocol(args)
+    _protocol(args)  # bad options are refused before loading
     ds = _load(args, args.quiet)
+    protocol = _protocol(args, ds)
     result = run_cv(ds, args.model, dict(args.params), protocol, _splits(ds, protocol), args.quiet)
     report = _report(ds, args, protocol, [result])
     r = report["models"][0]
@@ -464,8 +492,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     names = _model_names(args.models)
-    protocol = _protocol(args)
+    _protocol(args)  # bad options are refused before loading
     ds = _load(args, args.quiet)
+    protocol = _protocol(args, ds)
     splits = _splits(ds, protocol)  # one set of splits for every model, so their scores pair up
     report = _report(ds, args, protocol, [run_cv(ds, n, {}, protocol, splits, args.quiet) for n in names])
     to_stdout = args.json == "-" or args.csv == "-"

@@ -276,6 +276,34 @@ def test_bad_audio_input_exits_2_before_the_cache_is_created(tmp_path, monkeypat
     assert (cache_home / "genre_gui" / "features.sqlite").exists() and out.exists()
 
 
+def test_an_mnist_folder_is_scored_on_its_own_split_by_default(idx_folder, tmp_path, capsys):
+    """compare / evaluate / train on a folder with train and t10k IDX files use its official split
+    unless --protocol says otherwise."""
+    folder = str(idx_folder.path)
+    code, out, err = run(["compare", "--dataset", folder, "--models", "knn", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["protocol"] == "predefined" and "own split" in report["description"]
+    assert report["models"][0]["n_evaluated"] == idx_folder.n_test
+    code, out, err = run(["evaluate", "--dataset", folder, "--model", "knn", "--json"], capsys)
+    assert code == 0 and json.loads(out)["models"][0]["n_evaluated"] == idx_folder.n_test, err
+    # an explicit --protocol wins: 3-fold over all 84 rows
+    code, out, err = run(["compare", "--dataset", folder, "--models", "knn", "--protocol", "stratified",
+                          "--folds", "3", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["protocol"] == "stratified"
+    assert report["models"][0]["n_evaluated"] == idx_folder.n_train + idx_folder.n_test
+    model = tmp_path / "m.npz"
+    code, out, err = run(["train", "--dataset", folder, "--model", "knn", "--out", str(model)], capsys)
+    assert code == 0, err
+    assert f"the {idx_folder.n_train} training rows" in out and f"its {idx_folder.n_test} test rows" in out
+    assert load_pipeline(model).metadata["n_train"] == idx_folder.n_train
+    code, out, err = run(["train", "--dataset", folder, "--model", "knn", "--protocol", "all", "--out",
+                          str(model)], capsys)
+    assert code == 0 and load_pipeline(model).metadata["n_train"] == idx_folder.n_train + idx_folder.n_test
+
+
 def test_module_entry_point_and_help():
     out = subprocess.run([sys.executable, "-m", "genre_gui.cli", "--help"], capture_output=True, text=True,
                          timeout=120)
