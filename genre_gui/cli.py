@@ -36,6 +36,19 @@ def model_names() -> tuple[str, ...]:
     return tuple(MODELS)
 
 
+def feature_set_names() -> tuple[str, ...]:
+    """The registered feature sets (core.features.FEATURE_SETS), in the registry's order."""
+    from .core.features import FEATURE_SETS
+
+    return tuple(FEATURE_SETS)
+
+
+def _default_feature_set() -> str:
+    from .core.features import DEFAULT_FEATURE_SET
+
+    return DEFAULT_FEATURE_SET
+
+
 def _hyperparameter_help() -> str:
     from .core.models import MODELS
 
@@ -106,8 +119,9 @@ class _Parser(argparse.ArgumentParser):
 def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--dataset", required=required, metavar="PATH",
                    help="audio folder (<genre>/<files>), feature .csv, .npz or MNIST IDX folder")
-    p.add_argument("--feature-set", default=None, metavar="NAME",
-                   help="feature set for audio folders (default gtzan57); for CSV: the columns to expect")
+    p.add_argument("--feature-set", default=None, choices=feature_set_names(), metavar="NAME",
+                   help=f"feature set for audio folders (default {_default_feature_set()}); for CSV: the "
+                        f"columns to expect (default: recognised); one of {', '.join(feature_set_names())}")
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S",
                    help="audio folders: one row per S-second segment (rows of a clip share a group)")
     p.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes for extraction")
@@ -117,12 +131,14 @@ def _add_dataset_args(p: argparse.ArgumentParser, required: bool = True) -> None
     p.add_argument("--no-cache", action="store_true", help="do not use the feature cache")
 
 
-def _add_protocol_args(p: argparse.ArgumentParser, default_protocol: str = "stratified") -> None:
+def _add_protocol_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--protocol", choices=("stratified", "blocked", "holdout", "fault-filtered", "predefined"),
-                   default=default_protocol,
+                   default=None,
                    help="stratified grouped k-fold, blocked k-fold (GTZAN ids: an artist filter), hold-out, "
                         "the fault-filtered GTZAN split (GTZAN ids: train + validation vs test), or the "
-                        "dataset's own split (an MNIST folder: its train vs t10k files)")
+                        "dataset's own split (an MNIST folder: its train vs t10k files). Default: the "
+                        "dataset's own split when it has one (an MNIST folder with train and t10k files), "
+                        "else stratified")
     p.add_argument("--folds", type=int, default=10, metavar="N", help="number of folds (k-fold protocols)")
     p.add_argument("--repeats", type=int, default=1, metavar="R",
                    help="repeat k-fold R times with other splits (the same for every model)")
@@ -168,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="extract features of an audio folder to .csv or .npz")
     p.add_argument("folder", metavar="FOLDER")
     p.add_argument("--out", required=True, metavar="PATH", help="output .csv or .npz")
-    p.add_argument("--feature-set", default="gtzan57", metavar="NAME")
+    p.add_argument("--feature-set", default=_default_feature_set(), choices=feature_set_names(),
+                   metavar="NAME",
+                   help=f"one of {', '.join(feature_set_names())} (default {_default_feature_set()})")
     p.add_argument("--segment-seconds", type=float, default=None, metavar="S")
     p.add_argument("--jobs", type=int, default=2, metavar="N")
     p.add_argument("--scheduler", type=_scheduler, default=None, metavar="tcp://HOST:PORT",
@@ -184,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
                         + _hyperparameter_help() + ")")
     p.add_argument("--out", required=True, metavar="PATH", help="model file (.npz)")
     p.add_argument("--seed", type=int, default=0, help="random seed of the model")
+    p.add_argument("--protocol", choices=("all", "predefined"), default=None,
+                   help="train on all rows, or on the dataset's own training part and score its test part "
+                        "(an MNIST folder: train vs t10k files). Default: the dataset's own split when it "
+                        "has one, else all rows")
 
     p = sub.add_parser("evaluate", parents=[common], help="cross-validate one model")
     _add_dataset_args(p)
@@ -254,11 +276,24 @@ def _open_cache(args: argparse.Namespace) -> Any:
     return cache
 
 
-def _load(args: argparse.Namespace, quiet: bool) -> Any:
-    from .core.datasets import load_dataset
+def _check_audio_folder(folder: str | os.PathLike) -> None:
+    """Refuse a folder with no class folders or no audio files in them (``DatasetError``, exit 2), before
+    the feature cache is created: a wrong folder must leave nothing behind."""
+    from .core.datasets import scan_audio_folder
 
+    scan_audio_folder(folder)
+
+
+def _load(args: argparse.Namespace, quiet: bool) -> Any:
+    from .core.datasets import detect_dataset, load_dataset
+
+    path = Path(args.dataset)
+    source = detect_dataset([path]) if path.exists() else None
+    audio = source is not None and source.kind == "audio_folder"
+    if audio:
+        _check_audio_folder(path)
     bar = ProgressBar("extracting", quiet=quiet)
-    cache = _open_cache(args) if Path(args.dataset).is_dir() else None
+    cache = _open_cache(args) if audio else None
     try:
         ds = load_dataset(args.dataset, feature_set=args.feature_set, cache=cache, progress=bar,
                           n_jobs=args.jobs, segment_seconds=args.segment_seconds, scheduler=args.scheduler)
@@ -298,21 +333,28 @@ def _make_factory(name: str, params: dict, seed: int = 0) -> Callable[[], Any]:
         raise UsageError(f"invalid hyperparameter for {name}: {exc}") from exc
 
 
-def _protocol(args: argparse.Namespace) -> Any:
-    """The experiment protocol the options describe (usage errors name the option)."""
+def _protocol(args: argparse.Namespace, ds: Any = None) -> Any:
+    """The experiment protocol the options describe (usage errors name the option).
+
+    Without ``--protocol``: the loaded dataset's own split when it has one (``ds.split``: an MNIST folder's
+    train and t10k files), else stratified k-fold; ``args.protocol`` is set to the one chosen once ``ds``
+    is known (before loading, the options are checked as for stratified k-fold)."""
     from .core.experiment import Protocol
 
-    if args.protocol == "holdout":
+    if args.protocol is None and ds is not None:
+        args.protocol = "predefined" if getattr(ds, "split", None) is not None else "stratified"
+    kind = args.protocol or "stratified"
+    if kind == "holdout":
         if not 0 < args.test_size < 1:
             raise UsageError("--test-size must be between 0 and 1")
         return Protocol("holdout", test_percent=100.0 * args.test_size, random_state=args.seed)
-    if args.protocol in ("fault-filtered", "predefined"):
-        return Protocol(args.protocol, random_state=args.seed)
+    if kind in ("fault-filtered", "predefined"):
+        return Protocol(kind, random_state=args.seed)
     if args.folds < 2:
         raise UsageError("--folds must be at least 2")
     if args.repeats < 1:
         raise UsageError("--repeats must be at least 1")
-    return Protocol("kfold", n_splits=args.folds, fold_kind=args.protocol, repeats=args.repeats,
+    return Protocol("kfold", n_splits=args.folds, fold_kind=kind, repeats=args.repeats,
                     random_state=args.seed)
 
 
@@ -383,6 +425,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: the output must end in .csv or .npz")
     if not Path(args.folder).is_dir():  # before the cache is created: a typo must leave nothing behind
         raise UsageError(f"{args.folder}: no such folder")
+    _check_audio_folder(args.folder)
     cache = _open_cache(args)
     bar = ProgressBar("extracting", quiet=args.quiet)
     try:
@@ -402,6 +445,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .core.persistence import save_pipeline
 
     ds = _load(args, args.quiet)
+    split = getattr(ds, "split", None)
+    if args.protocol == "predefined" and split is None:
+        raise UsageError(f"{args.dataset}: --protocol predefined needs a dataset with its own train/test "
+                         "split (an MNIST folder with train and t10k files)")
+    test = None
+    if split is not None and args.protocol != "all":  # the dataset's own split unless told otherwise
+        train_rows = np.asarray(split) == "train"
+        ds, test = ds.subset(train_rows), ds.subset(~train_rows)
     params = dict(args.params)
     meta = {
         "dataset": ds.name, "n_train": len(ds), "classes": [_plain(c) for c in ds.classes],
@@ -411,14 +462,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     pipe = _fit_pipeline(ds, args.model, params, meta, args.quiet, args.seed)
     save_pipeline(pipe, args.out)
     acc = float(np.mean(pipe.predict_features(ds.X) == ds.y))
+    if test is not None:
+        test_acc = float(np.mean(pipe.predict_features(test.X) == test.y))
+        print(f"{args.out}: {args.model} trained on the {len(ds)} training rows of the dataset's own split, "
+              f"{len(ds.classes)} classes (training accuracy {acc:.1%}; accuracy on its {len(test)} test "
+              f"rows {test_acc:.1%})")
+        return 0
     print(f"{args.out}: {args.model} trained on {len(ds)} rows, {len(ds.classes)} classes "
           f"(training accuracy {acc:.1%}; use 'evaluate' for an honest estimate)")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    protocol = _protocol(args)
+    _protocol(args)  # bad options are refused before loading
     ds = _load(args, args.quiet)
+    protocol = _protocol(args, ds)
     result = run_cv(ds, args.model, dict(args.params), protocol, _splits(ds, protocol), args.quiet)
     report = _report(ds, args, protocol, [result])
     r = report["models"][0]
@@ -434,8 +492,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     names = _model_names(args.models)
-    protocol = _protocol(args)
+    _protocol(args)  # bad options are refused before loading
     ds = _load(args, args.quiet)
+    protocol = _protocol(args, ds)
     splits = _splits(ds, protocol)  # one set of splits for every model, so their scores pair up
     report = _report(ds, args, protocol, [run_cv(ds, n, {}, protocol, splits, args.quiet) for n in names])
     to_stdout = args.json == "-" or args.csv == "-"
@@ -611,6 +670,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     for d in args.dirs:
         if not os.path.exists(d):
             raise UsageError(f"{d}: no such file or folder")
+    if next(library.iter_audio_files(args.dirs), None) is None:  # before the cache and state are created
+        raise UsageError(f"no audio files found in {', '.join(args.dirs)} (extensions: "
+                         + " ".join(_audio_exts()) + ")")
     model_path = Path(args.model) if args.model else DEFAULT_MODEL
     pipe = load_pipeline(model_path)
     cache = _open_cache(args)
@@ -649,8 +711,6 @@ def cmd_classify(args: argparse.Namespace) -> int:
     _eprint(f"classified {len(results) - n_bad} of {len(results)} file(s) in {stats.seconds:.1f} s "
             f"({stats.reused} unchanged since the last run, {stats.cached} from the feature cache, "
             f"{stats.analysed} analysed, {n_bad} failed); results in {args.out}")
-    if not results:
-        _eprint("warning: no audio files found (extensions: " + " ".join(_audio_exts()) + ")")
     code = 2 if n_bad else 0
     if args.playlists:
         written = library.write_playlists(results, args.playlists, include_unsure=args.include_unsure)

@@ -66,6 +66,29 @@ def mnist_dir() -> Path:
     return require_shared("mnist")
 
 
+@pytest.fixture
+def idx_folder(tmp_path) -> SimpleNamespace:
+    """A small MNIST-style folder made here: ``train-*`` (60 images) and ``t10k-*`` (24 images) IDX
+    pairs of 4x4 pixels, three classes that the pixel level separates. ``.path``, ``.n_train``,
+    ``.n_test``."""
+    import struct
+
+    import numpy as np
+
+    def idx_bytes(arr: np.ndarray) -> bytes:
+        return bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape) + arr.tobytes()
+
+    folder = tmp_path / "mnist_like"
+    folder.mkdir()
+    rng = np.random.default_rng(3)
+    for stem, n in (("train", 60), ("t10k", 24)):
+        y = (np.arange(n) % 3).astype(np.uint8)
+        X = (rng.integers(0, 60, size=(n, 4, 4)) + 80 * y[:, None, None]).astype(np.uint8)
+        (folder / f"{stem}-images-idx3-ubyte").write_bytes(idx_bytes(X))
+        (folder / f"{stem}-labels-idx1-ubyte").write_bytes(idx_bytes(y))
+    return SimpleNamespace(path=folder, n_train=60, n_test=24)
+
+
 @pytest.fixture(scope="session")
 def musicnn_reference_dir() -> Path:
     return require_shared("musicnn_reference")

@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from genre_gui import cli
 from genre_gui.core.datasets import load_feature_csv
@@ -232,6 +233,75 @@ def test_bad_dataset_files_exit_2(tmp_path, gtzan_csv, capsys):
     assert code == 2 and ".csv or .npz" in _one_line_error(err)
     code, out, err = run(["extract", str(tmp_path / "none"), "--out", str(tmp_path / "x.csv")], capsys)
     assert code == 2 and "no such folder" in _one_line_error(err)
+
+
+def test_bad_audio_input_exits_2_before_the_cache_is_created(tmp_path, monkeypatch, capsys):
+    """A wrong feature set or a folder without audio is refused in one line, and the (temporary) user
+    cache stays empty: no features.sqlite, no library state; a good folder does create the cache."""
+    cache_home = tmp_path / "xdg_cache"
+    cache_home.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    no_audio = tmp_path / "no_audio"
+    for label in ("blues", "rock"):
+        (no_audio / label).mkdir(parents=True)
+        (no_audio / label / "notes.txt").write_text("not a song")
+    out = tmp_path / "x.csv"
+    cases = [
+        (["extract", str(no_audio), "--feature-set", "bogus", "--out", str(out)], "bogus"),
+        (["extract", str(no_audio), "--out", str(out)], "no audio files found"),
+        (["compare", "--dataset", str(no_audio), "--folds", "2"], "no audio files found"),
+        (["evaluate", "--dataset", str(no_audio), "--folds", "2", "--feature-set", "bogus"], "bogus"),
+        (["learning-curve", "--dataset", str(no_audio)], "no audio files found"),
+        (["classify", str(no_audio), "--out", str(out)], "no audio files found"),
+    ]
+    for argv, problem in cases:
+        try:
+            code, _out, err = run(argv, capsys)
+        except SystemExit as exc:  # refused by the parser (argparse exits)
+            code, err = exc.code, capsys.readouterr().err
+        assert code == 2 and problem in _one_line_error(err), (argv, err)
+        assert list(cache_home.rglob("*")) == [], (argv, list(cache_home.rglob("*")))
+        assert not out.exists()
+    # the same check on a folder with audio: the cache is created (so the check above can fail)
+    sr = 22050
+    for label, freq in (("low", 220.0), ("high", 3000.0)):
+        (tmp_path / "songs" / label).mkdir(parents=True)
+        for i in range(2):
+            t = np.arange(sr) / sr
+            sf.write(tmp_path / "songs" / label / f"{label}{i}.wav",
+                     (0.3 * np.sin(2 * np.pi * freq * (1 + i / 10) * t)).astype(np.float32), sr)
+    code, _out, err = run(["extract", str(tmp_path / "songs"), "--feature-set", "mfcc13", "--jobs", "1",
+                           "--out", str(out)], capsys)
+    assert code == 0, err
+    assert (cache_home / "genre_gui" / "features.sqlite").exists() and out.exists()
+
+
+def test_an_mnist_folder_is_scored_on_its_own_split_by_default(idx_folder, tmp_path, capsys):
+    """compare / evaluate / train on a folder with train and t10k IDX files use its official split
+    unless --protocol says otherwise."""
+    folder = str(idx_folder.path)
+    code, out, err = run(["compare", "--dataset", folder, "--models", "knn", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["protocol"] == "predefined" and "own split" in report["description"]
+    assert report["models"][0]["n_evaluated"] == idx_folder.n_test
+    code, out, err = run(["evaluate", "--dataset", folder, "--model", "knn", "--json"], capsys)
+    assert code == 0 and json.loads(out)["models"][0]["n_evaluated"] == idx_folder.n_test, err
+    # an explicit --protocol wins: 3-fold over all 84 rows
+    code, out, err = run(["compare", "--dataset", folder, "--models", "knn", "--protocol", "stratified",
+                          "--folds", "3", "--json"], capsys)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["protocol"] == "stratified"
+    assert report["models"][0]["n_evaluated"] == idx_folder.n_train + idx_folder.n_test
+    model = tmp_path / "m.npz"
+    code, out, err = run(["train", "--dataset", folder, "--model", "knn", "--out", str(model)], capsys)
+    assert code == 0, err
+    assert f"the {idx_folder.n_train} training rows" in out and f"its {idx_folder.n_test} test rows" in out
+    assert load_pipeline(model).metadata["n_train"] == idx_folder.n_train
+    code, out, err = run(["train", "--dataset", folder, "--model", "knn", "--protocol", "all", "--out",
+                          str(model)], capsys)
+    assert code == 0 and load_pipeline(model).metadata["n_train"] == idx_folder.n_train + idx_folder.n_test
 
 
 def test_module_entry_point_and_help():

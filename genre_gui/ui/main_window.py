@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         # folders, tables, models, IDX files, songs; Home's drop zone lights up while a drag is over it
-        self.drops = FileDrops(self, can_open, self.open_paths, self.home_panel.drop_zone.set_hover)
+        self.drops = FileDrops(self, can_open, self.open_paths, self.home_panel.set_drop_hover)
 
         self.training_panel.apply_config(self.settings.json(keys.HYPERPARAMETERS))
         self.library_panel.set_feature_set(self.settings.text(keys.FEATURE_SET, default_feature_set()))
@@ -172,8 +172,7 @@ class MainWindow(QMainWindow):
         ev.play_requested.connect(self.datasets.play_clip)
         ev.explain_requested.connect(self.explanations.explain_clip)
         cp.keep_requested.connect(self.models.keep_model)
-        cp.save_requested.connect(lambda: self.save_model_dialog(self.models.run_pipeline(
-            cp.keep_combo.currentData())))
+        cp.save_requested.connect(lambda: self.save_model_dialog(self.models.run_pipeline(cp.kept_model())))
         cp.load_requested.connect(self.load_model_dialog)
         cp.export_requested.connect(self.export_report_dialog)
         self.models.kept.connect(lambda result: ev.select_model(result.model))

@@ -88,60 +88,59 @@ class DatasetLoadWorker(Worker):
         self.report_progress(done, total, message)
 
     def work(self) -> LoadedDataset:
+        """Load through the one routing rule (``core.datasets.open_dataset``) whatever the kind; the
+        feature cache is opened only if the source is extracted (an audio folder)."""
+        from ..core.datasets import DatasetSource, open_dataset
+
         req = self.request
         t0 = time.perf_counter()
         warnings: list[str] = []
-        total_seconds = None
-        if req.kind == "audio_folder":
-            dataset, total_seconds, warnings = self._audio_folder(req)
-        elif req.kind in ("csv", "demo"):
-            from ..core.datasets import load_feature_csv
+        caches: list[Any] = []
 
-            dataset = load_feature_csv(req.paths[0])
-            total_seconds = _csv_total_seconds(req.paths[0])
-            if req.kind == "demo":
-                n_clips = len(set(dataset.groups.tolist()))
-                dataset = dataclasses.replace(
-                    dataset, name=f"GTZAN features ({n_clips} clips, {len(dataset.classes)} genres)")
-        else:  # the same loader the CLI uses, for what core.datasets.detect_dataset found
-            from ..core.datasets import DatasetSource, open_dataset
+        def open_cache() -> Any:
+            cache = _open_cache(req.cache_path, warnings)
+            caches.append(cache)
+            return cache
 
-            dataset = open_dataset(DatasetSource(req.kind, tuple(req.paths)))
-        self.check_cancelled()
-        if req.kind == "demo":
-            prewarm_extraction_server()
-        return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings),
-                             summarize(dataset))
-
-    def _audio_folder(self, req: DatasetRequest):
-        from ..core.audio_io import audio_info
-        from ..core.datasets import load_audio_folder
-
-        warnings: list[str] = []
-        cache = _open_cache(req.cache_path, warnings)
-        kwargs: dict[str, Any] = {"cache": cache, "progress": self._progress, "cancel": self.is_cancelled}
-        if req.segment_seconds:
-            kwargs["segment_seconds"] = req.segment_seconds
+        # "demo" is the bundled feature table: a CSV that the window names and follows by a pre-warm
+        source = DatasetSource("csv" if req.kind == "demo" else req.kind, tuple(req.paths))
         try:
-            dataset = load_audio_folder(req.paths[0], req.feature_set, **kwargs)
+            dataset = open_dataset(source, feature_set=req.feature_set, open_cache=open_cache,
+                                   progress=self._progress, cancel=self.is_cancelled,
+                                   segment_seconds=req.segment_seconds or None, table_feature_set=False)
         except Exception:
             if self.is_cancelled():
                 raise JobCancelled() from None
             raise
         finally:
-            if cache is not None:
-                warnings.extend(getattr(cache, "warnings", []))
-                cache.close()
+            for cache in caches:
+                if cache is not None:
+                    warnings.extend(getattr(cache, "warnings", []))
+                    cache.close()
         self.check_cancelled()
-        # durations from the headers only (no decoding): cheap even for thousands of files
-        total = 0.0
-        for src in dict.fromkeys(dataset.sources):
-            try:
-                info = audio_info(src)
-                total += info.frames / info.samplerate
-            except Exception:  # noqa: BLE001 - a file may vanish after extraction; its duration is unknown
-                continue
-        return dataset, total, warnings
+        total_seconds = (_audio_seconds(dataset.sources) if source.kind == "audio_folder"
+                         else _csv_total_seconds(source.paths[0]) if source.kind == "csv" else None)
+        if req.kind == "demo":
+            n_clips = len(set(dataset.groups.tolist()))
+            dataset = dataclasses.replace(
+                dataset, name=f"GTZAN features ({n_clips} clips, {len(dataset.classes)} genres)")
+            prewarm_extraction_server()
+        return LoadedDataset(dataset, req, total_seconds, time.perf_counter() - t0, tuple(warnings),
+                             summarize(dataset))
+
+
+def _audio_seconds(sources: list[str]) -> float:
+    """Total duration of the audio files, from their headers only (no decoding: cheap for thousands)."""
+    from ..core.audio_io import audio_info
+
+    total = 0.0
+    for src in dict.fromkeys(sources):
+        try:
+            info = audio_info(src)
+            total += info.frames / info.samplerate
+        except Exception:  # noqa: BLE001 - a file may vanish after extraction; its duration is unknown
+            continue
+    return total
 
 
 #: niceness of the feature-extraction processes: they yield the CPU to the GUI on a busy machine

@@ -4,6 +4,7 @@ the app's current model (no second default model of its own)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -25,9 +26,54 @@ def test_main_window_stays_a_thin_shell():
     # no reaching into a panel's widgets: panels offer methods (report_plots, bind, ...)
     reach = re.findall(r"_panel\.(status|curves|progress|multiples|bars|table|matrix|classification)\b", text)
     assert reach == []
+    assert panel_internals_reached(text) == []
     # no relaying of job events through the window
     relayed = r"jobs\.(epochs_received|model_started|training_progressed|dataset_progressed)"
     assert not re.search(relayed, text)
+
+
+def panel_internals_reached(source: str) -> list[str]:
+    """Every ``<panel>.<attribute>.<anything>`` in ``source`` that is not a signal being connected or
+    emitted, where ``<panel>`` is ``self.*_panel`` or a local name bound to one (``cp =
+    self.comparison_panel``, ``lib, tp = (self.library_panel, self.training_panel)``): a panel's widgets
+    are its own business."""
+    tree = ast.parse(source)
+
+    def is_panel(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr.endswith("_panel")
+
+    aliases: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            pairs = [(target, node.value)]
+            if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                pairs = list(zip(target.elts, node.value.elts, strict=False))
+            aliases |= {t.id for t, v in pairs if isinstance(t, ast.Name) and is_panel(v)}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)):
+            continue
+        owner = node.value.value
+        if (is_panel(owner) or isinstance(owner, ast.Name) and owner.id in aliases) and \
+                node.attr not in ("connect", "emit", "disconnect"):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_the_panel_reach_check_catches_widget_access():
+    """The check above would have caught the window's old reaches into the Comparison and Home panels."""
+    old = ("class W:\n    def f(self):\n"
+           "        lib, tp, ev, cp, st = (self.library_panel, self.training_panel, self.evaluation_panel,\n"
+           "                               self.comparison_panel, self.state)\n"
+           "        cp.save_requested.connect(lambda: self.save(cp.keep_combo.currentData()))\n"
+           "        self.drops = FileDrops(self, self.home_panel.drop_zone.set_hover)\n"
+           "        home = self.home_panel\n"
+           "        home.classify_requested.connect(self.classify)\n"
+           "        home.answer.setText('')\n")
+    assert sorted(panel_internals_reached(old)) == [
+        "cp.keep_combo.currentData", "home.answer.setText", "self.home_panel.drop_zone.set_hover"]
 
 
 @pytest.fixture(scope="module")

@@ -131,6 +131,34 @@ def test_fault_filtered_protocol_in_the_gui(window, qtbot):
     assert 0.39 < r.accuracy < 0.46
 
 
+def test_a_dataset_with_its_own_split_is_trained_on_it_by_default(make_window, qtbot, idx_folder):
+    """An MNIST-style folder (train + t10k files) selects "the dataset's own split": the t10k rows are the
+    test set; the GTZAN table then disables it (the choice made before comes back) and offers the
+    fault-filtered split, which the IDX folder did not (its ids are not GTZAN's)."""
+    w = make_window(load_defaults=False)
+    pb = w.training_panel.protocol_box
+    items = pb.kind.model()
+    pb.kind.setCurrentIndex(pb.kind.findData("holdout"))  # the person's choice before
+    with qtbot.waitSignal(w.jobs.dataset_loaded, timeout=60000):
+        w.open_paths([str(idx_folder.path)])
+    qtbot.waitUntil(lambda: w.state.dataset is not None and not w.jobs.dataset_running, timeout=30000)
+    assert pb.kind.currentData() == "predefined"
+    assert items.item(pb.kind.findData("predefined")).isEnabled()
+    assert not items.item(pb.kind.findData("fault-filtered")).isEnabled()
+    for box in w.training_panel.model_boxes:
+        box.setChecked(box.name == "knn")
+    run = _train(w, qtbot)
+    (r,) = run.results
+    assert len(r.y_true) == idx_folder.n_test and "own split" in run.protocol
+    assert r.pipeline.metadata["n_train"] == idx_folder.n_train
+    with qtbot.waitSignal(w.jobs.dataset_loaded, timeout=60000):
+        w.datasets.load_demo()
+    qtbot.waitUntil(lambda: not w.jobs.dataset_running, timeout=30000)
+    assert not items.item(pb.kind.findData("predefined")).isEnabled()
+    assert items.item(pb.kind.findData("fault-filtered")).isEnabled()
+    assert pb.kind.currentData() == "holdout"
+
+
 def test_early_stopping_never_sees_the_holdout_clips(window, qtbot, monkeypatch):
     """The GUI hold-out path (the training worker the Train button starts): held-out rows go to fit only
     for the validation curve, and never to a model that would stop early on them."""

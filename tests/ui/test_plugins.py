@@ -12,8 +12,8 @@ from ui_helpers import configure_quick_run
 from genre_gui import cli
 from genre_gui.core.features import FEATURE_SETS, FeatureSet, register_feature_set, unregister_feature_set
 from genre_gui.core.models import MODELS, register_model, unregister_model
-from genre_gui.core.models.base import BaseClassifier
-from genre_gui.core.models.params import Hyperparameter
+from genre_gui.core.models.base import BaseClassifier, TrainingEvent
+from genre_gui.core.models.params import CurveSpec, Hyperparameter
 from genre_gui.core.persistence import load_pipeline, save_pipeline
 from genre_gui.core.pipeline import Pipeline
 from genre_gui.core.preprocessing import StandardScaler
@@ -31,6 +31,8 @@ class ToyCentroids(BaseClassifier):
         Hyperparameter("shrink", "choice", "none", "Shrink", "pull class means to the global mean",
                        choices=("none", "half")),
     )
+    #: a validation curve (not a loss): the Training panel draws it on the validation plot
+    curve = CurveSpec("validation", "shrink step", "validation accuracy", "Toy centroids: accuracy vs step")
     _fitted_attrs = ("classes_", "centroids_", "loss_curve_")
 
     def __init__(self, temperature: float = 2.0, shrink: str = "none", random_state: int | None = None):
@@ -138,6 +140,62 @@ def test_plugin_model_in_the_cli_and_a_model_file(plugins, gtzan_csv, tmp_path, 
     code = cli.main(["-q", "evaluate", "--dataset", str(gtzan_csv), "--model", "toy_centroids",
                      "--set", "temperature=1000"])
     assert code == 2 and "temperature must be between 0.01 and 100" in capsys.readouterr().err
+
+
+def test_plugin_feature_set_in_the_cli_choices(plugins, monkeypatch, capsys):
+    """--feature-set lists the registry's sets, the plugin's too, and takes its default from it."""
+    import genre_gui.core.features as features
+
+    monkeypatch.setattr(features, "DEFAULT_FEATURE_SET", "toy_loudness")
+    parser = cli.build_parser()
+    args = parser.parse_args(["extract", "songs", "--out", "x.csv"])
+    assert args.feature_set == "toy_loudness"  # the registry's default, not a literal
+    for argv in (["extract", "songs", "--out", "x.csv"], ["compare", "--dataset", "songs"]):
+        assert parser.parse_args([*argv, "--feature-set", "toy_loudness"]).feature_set == "toy_loudness"
+        with pytest.raises(SystemExit) as exc:
+            parser.parse_args([*argv, "--feature-set", "toy_nonexistent"])
+        err = capsys.readouterr().err
+        assert exc.value.code == 2 and "toy_nonexistent" in err and "toy_loudness" in err
+    extract = next(a for a in parser._subparsers._group_actions[0].choices["extract"]._actions
+                   if "--feature-set" in a.option_strings)
+    assert tuple(extract.choices) == tuple(FEATURE_SETS) and "toy_loudness" in extract.help
+    unregister_feature_set("toy_loudness")  # a parser built without it refuses it
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["extract", "songs", "--out", "x.csv", "--feature-set", "toy_loudness"])
+    capsys.readouterr()
+
+
+def test_plugin_model_colour_and_curve_come_from_the_registry(plugins, qtbot):
+    """The toy model's colour is its place in the registry; its spec's curve kind (validation) sends its
+    validation accuracy to the validation plot, titled from the spec; a loss model's never goes there."""
+    from genre_gui.ui.views.loss_curves import LossCurvesView
+    from genre_gui.ui.views.palette import PALETTE, model_colour
+
+    class Filler(ToyCentroids):
+        name = "toy_filler"
+
+    unregister_model(ToyCentroids.name)  # the toy after a filler: 5th in the registry, not 4th
+    register_model(Filler)
+    register_model(ToyCentroids)
+    try:
+        index = list(MODELS).index("toy_centroids")
+        assert index == 4 and model_colour("toy_centroids") == PALETTE[4]
+        assert model_colour("toy_filler") == PALETTE[3]
+        view = LossCurvesView()
+        qtbot.addWidget(view)
+        for model in ("toy_centroids", "softmax"):
+            view.add_events(model, [TrainingEvent(model, k, 4, train_loss=1.0 / k, val_accuracy=0.5 + k / 10)
+                                    for k in range(1, 5)])
+        assert view.series_length("toy_centroids", "knn") == 4 and view.series_length("toy_centroids",
+                                                                                      "train") == 4
+        assert view.series_length("softmax", "knn") == 0 and view.series_length("softmax", "train") == 4
+        assert view.knn_plot.getPlotItem().titleLabel.text == "Toy centroids: accuracy vs step"
+        assert view.knn_plot.getAxis("bottom").labelText == "shrink step"
+        for kind in ("knn", "train"):
+            pen = view._series[("toy_centroids", kind)].item.opts["pen"]
+            assert pen.color().getRgb()[:3] == PALETTE[4]
+    finally:
+        unregister_model(Filler.name)
 
 
 def test_plugin_feature_set_in_a_saved_model_file(plugins, tmp_path):

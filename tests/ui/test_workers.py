@@ -201,3 +201,47 @@ def test_worker_threads_yield_the_cpu_to_the_gui_thread(qtbot, registry):
         registry.start(w)
     assert blocker.args[0] == min(19, gui_before + 10)  # README: worker threads run at nice +10
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == gui_before  # GUI thread untouched
+
+
+def test_dataset_worker_loads_every_kind_through_open_dataset(monkeypatch, tmp_path):
+    """The loading worker has no routing of its own: a feature table and an audio folder both go through
+    ``core.datasets.open_dataset``; the folder's extraction reports progress and uses the feature cache,
+    which loading a table never creates."""
+    import numpy as np
+    import soundfile as sf
+
+    import genre_gui.core.datasets as datasets
+    from genre_gui.assets import DEMO_CSV
+    from genre_gui.workers.loading import DatasetLoadWorker, DatasetRequest
+
+    calls = []
+    real = datasets.open_dataset
+
+    def recording(source, **kwargs):
+        calls.append(source)
+        return real(source, **kwargs)
+
+    monkeypatch.setattr(datasets, "open_dataset", recording)
+    cache = tmp_path / "features.sqlite"
+    table = DatasetLoadWorker(DatasetRequest("csv", (str(DEMO_CSV),), "mfcc13", cache_path=str(cache))).work()
+    assert [(s.kind, s.paths) for s in calls] == [("csv", (str(DEMO_CSV),))]
+    assert table.dataset.feature_set == "gtzan57"  # a table's set is recognised, not the window's choice
+    assert len(table.dataset) == 1000 and table.total_seconds is not None and not cache.exists()
+
+    sr = 22050
+    t = np.arange(sr) / sr
+    for label, freq in (("low", 220.0), ("high", 3000.0)):
+        (tmp_path / "songs" / label).mkdir(parents=True)
+        for i in range(2):
+            sf.write(tmp_path / "songs" / label / f"{label}{i}.wav",
+                     (0.3 * np.sin(2 * np.pi * freq * (1 + i / 10) * t)).astype(np.float32), sr)
+    worker = DatasetLoadWorker(DatasetRequest("audio_folder", (str(tmp_path / "songs"),), "mfcc13",
+                                              cache_path=str(cache)))
+    progress = []
+    worker.report_progress = lambda done, total, message="": progress.append((done, total))
+    loaded = worker.work()
+    assert [s.kind for s in calls] == ["csv", "audio_folder"]
+    assert calls[1].paths == (str(tmp_path / "songs"),)
+    assert loaded.dataset.feature_set == "mfcc13" and len(loaded.dataset) == 4
+    assert progress and progress[-1] == (4, 4) and cache.exists()
+    assert abs(loaded.total_seconds - 4.0) < 0.01

@@ -45,11 +45,31 @@ def open_dataset(
     n_jobs: int = 2,
     segment_seconds: float | None = None,
     scheduler: str | None = None,
+    open_cache: Callable[[], Any] | None = None,
+    table_feature_set: bool = True,
 ) -> Dataset:
     """Load what :func:`detect_dataset` found (the CLI, the loading worker and the window all do this).
 
     An IDX source with a training and a test pair (an MNIST folder) gives both, the official split in
     ``Dataset.split`` (``"train"``/``"test"`` per row), which the ``predefined`` protocol uses.
+
+    Parameters
+    ----------
+    source : DatasetSource
+        What :func:`detect_dataset` found.
+    feature_set : str, optional
+        For audio folders: the feature set to extract (default ``DEFAULT_FEATURE_SET``). For CSV: the
+        feature set the columns must match (default: recognised automatically), unless
+        ``table_feature_set`` is False.
+    cache, progress, cancel, n_jobs, segment_seconds, scheduler
+        For audio folders, see :func:`load_audio_folder` (``progress`` and ``cancel`` are only called
+        there: the other loaders are single steps).
+    open_cache : callable, optional
+        Called (no arguments) for a feature cache when ``cache`` is None and the source is extracted
+        (an audio folder), so that loading a table never creates the cache; the caller closes it.
+    table_feature_set : bool
+        False: a table's feature set is always recognised from its columns (``feature_set`` is then only
+        what audio folders are extracted with, as the window's feature-set choice is).
 
     Raises
     ------
@@ -60,11 +80,13 @@ def open_dataset(
     if kind == "audio_folder":
         from ..features import DEFAULT_FEATURE_SET
 
+        if cache is None and open_cache is not None:
+            cache = open_cache()
         return load_audio_folder(paths[0], feature_set or DEFAULT_FEATURE_SET, cache=cache, progress=progress,
                                  cancel=cancel, n_jobs=n_jobs, segment_seconds=segment_seconds,
                                  scheduler=scheduler)
     if kind == "csv":
-        return load_feature_csv(paths[0], feature_set or "auto")
+        return load_feature_csv(paths[0], (feature_set if table_feature_set else None) or "auto")
     if kind == "npz":
         return load_npz(paths[0])
     if kind == "idx":

@@ -213,5 +213,10 @@ class ComparisonPanel(QWidget):
         print size (:func:`..report.report_figures`), so the panel need not have been drawn."""
         return {"comparison": self.bars.plot, "confusion_matrices": self.multiples.graphics.scene()}
 
+    def kept_model(self) -> int | None:
+        """The index (in the run) of the model picked in "Use for songs", or None before a run."""
+        data = self.keep_combo.currentData()
+        return None if data is None else int(data)
+
     def set_current_model(self, text: str) -> None:
         self.current_model.setText(f"Model for songs: {text or 'none'}")

@@ -277,6 +277,10 @@ class HomePanel(QWidget):
             self.model_chosen.emit(index)
 
     # -- answers -----------------------------------------------------------------------------------
+    def set_drop_hover(self, accepted: bool | None) -> None:
+        """Light the drop zone while a drag is over the window: True accepted, False refused, None gone."""
+        self.drop_zone.set_hover(accepted)
+
     def _set_answers_shown(self, shown: bool) -> None:
         """With answers: the list and the details below a compact drop zone; without: a tall drop zone."""
         if shown == self._answers_shown:

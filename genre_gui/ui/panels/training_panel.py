@@ -357,14 +357,28 @@ class TrainingPanel(QWidget):
         self._offer("fault-filtered", available)
 
     def set_predefined_split_available(self, available: bool) -> None:
-        """Offer the dataset's own split only when it has one (an MNIST folder with both IDX pairs)."""
-        self._offer("predefined", available)
-
-    def _offer(self, kind: str, available: bool) -> None:
+        """Offer the dataset's own split only when it has one (an MNIST folder with both IDX pairs), and
+        select it then: it is the split the dataset was published with (another can still be picked).
+        Without one, the protocol chosen before it was selected comes back."""
         box = self.protocol_box
-        box.kind.model().item(box.kind.findData(kind)).setEnabled(available)
+        before = box.kind.currentData()
+        self._offer("predefined", available, getattr(self, "_before_predefined", None) or "kfold")
+        if available:
+            if before != "predefined":
+                self._before_predefined = before
+            box.kind.setCurrentIndex(box.kind.findData("predefined"))
+
+    def _offer(self, kind: str, available: bool, fallback: str = "kfold") -> None:
+        """Enable or disable protocol ``kind``; a disabled current one gives way to ``fallback`` (when
+        that is enabled, else k-fold)."""
+        box = self.protocol_box
+        items = box.kind.model()
+        items.item(box.kind.findData(kind)).setEnabled(available)
         if not available and box.kind.currentData() == kind:
-            box.kind.setCurrentIndex(box.kind.findData("kfold"))
+            i = box.kind.findData(fallback)
+            if i < 0 or not items.item(i).isEnabled():
+                i = box.kind.findData("kfold")
+            box.kind.setCurrentIndex(i)
 
     def set_segment_mode_available(self, available: bool, reason: str = "") -> None:
         self.protocol_box.segment_mode.setEnabled(available)

@@ -163,6 +163,7 @@ class LossCurvesView(QWidget):
         if fold >= 0:
             self.fold_label.setText(f"{model_label(model)}: fold {fold + 1} of {n_folds}")
             self._set_fold_note(f"fold {fold + 1} of {n_folds}" if n_folds > 1 else "")
+        validation = _draws_validation_curve(model)
         xs, tr, vx, vl, kx, ka = [], [], [], [], [], []
         for e in events:
             if e.train_loss is not None and np.isfinite(e.train_loss):
@@ -171,7 +172,7 @@ class LossCurvesView(QWidget):
             if e.val_loss is not None and np.isfinite(e.val_loss):
                 vx.append(e.epoch)
                 vl.append(e.val_loss)
-            if e.train_loss is None and e.val_accuracy is not None:
+            if e.val_accuracy is not None and (validation or (validation is None and e.train_loss is None)):
                 kx.append(e.epoch)
                 ka.append(e.val_accuracy)
         if not self.split.isVisibleTo(self):
@@ -190,3 +191,13 @@ class LossCurvesView(QWidget):
     def series_length(self, model: str, kind: str) -> int:
         s = self._series.get((model, kind))
         return 0 if s is None else s.n
+
+
+def _draws_validation_curve(model: str) -> bool | None:
+    """Whether the model's registry spec (``curve.kind``) says it streams a validation curve (its
+    ``val_accuracy`` goes to the validation plot) or losses only; None for a model not registered (then a
+    step with a validation accuracy and no training loss is taken for a validation point, as k-NN's are)."""
+    from ...core.models import MODELS
+
+    cls = MODELS.get(model)
+    return None if cls is None else cls.curve.kind == "validation"
