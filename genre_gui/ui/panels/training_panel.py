@@ -261,6 +261,8 @@ class TrainingPanel(QWidget):
         self.train_button.setDefault(True)
         self.train_button.setToolTip("Train and evaluate the ticked models")
         self.running = False
+        #: the protocol selected before a dataset's own split was selected for it (it comes back after)
+        self._before_predefined: str | None = None
         # one button: Train when idle, Cancel while a run goes (a second Train click used to restart it)
         self.train_button.clicked.connect(self._train_or_cancel)
         self.progress = ProgressRow()
@@ -362,7 +364,7 @@ class TrainingPanel(QWidget):
         Without one, the protocol chosen before it was selected comes back."""
         box = self.protocol_box
         before = box.kind.currentData()
-        self._offer("predefined", available, getattr(self, "_before_predefined", None) or "kfold")
+        self._offer("predefined", available, self._before_predefined or "kfold")
         if available:
             if before != "predefined":
                 self._before_predefined = before
