@@ -50,6 +50,8 @@ def test_an_answer_is_served_back_only_for_the_same_size_and_mtime(tmp_path):
         assert state.path.parent.name == "er"
     with sqlite3.connect(str(path)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with LibraryState(path) as state:  # another run's write lock is waited for 10 s, not sqlite3's 5
+        assert state._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10000
 
 
 def test_answers_are_committed_every_20_puts(tmp_path):
