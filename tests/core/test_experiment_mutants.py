@@ -282,6 +282,9 @@ def test_kept_pipeline_metadata():
     assert r.pipeline.feature_set == "" and meta["evaluation"]["accuracy_std"] is None
     assert meta["evaluation"]["n_folds"] == 1 and "cv_accuracy" not in meta
     assert meta["segment_seconds"] == 2.5
+    # without an audio feature set the rows are samples: the kept model's protocol says so too
+    words = "hold-out 20 % (stratified, grouped by sample), segments scored per sample"
+    assert meta["protocol"] == words and r.protocol == words
 
 
 def test_the_splits_given_are_the_ones_used_and_the_seed_is_the_protocols():
