@@ -282,6 +282,9 @@ def test_kept_pipeline_metadata():
     assert r.pipeline.feature_set == "" and meta["evaluation"]["accuracy_std"] is None
     assert meta["evaluation"]["n_folds"] == 1 and "cv_accuracy" not in meta
     assert meta["segment_seconds"] == 2.5
+    # without an audio feature set the rows are samples: the kept model's protocol says so too
+    words = "hold-out 20 % (stratified, grouped by sample), segments scored per sample"
+    assert meta["protocol"] == words and r.protocol == words
 
 
 def test_the_splits_given_are_the_ones_used_and_the_seed_is_the_protocols():
@@ -469,3 +472,40 @@ def test_the_description_names_the_rows_by_the_dataset():
     assert p.describe() == "3-fold (blocked by clip number), segments scored per clip"
     assert p.describe("sample") == "3-fold (blocked by sample number), segments scored per sample"
     assert Protocol("holdout").describe("sample") == "hold-out 20 % (stratified, grouped by sample)"
+
+
+def test_learning_curve_seeds_the_model_of_each_draw_with_its_repeat(monkeypatch):
+    # the draws' accuracies can come out equal whatever the model's seed, so the seed is watched directly
+    import genre_gui.core.models as models
+
+    real = models.estimator_factory
+    seeds = []
+
+    def spy(name, params, seed=None):
+        seeds.append(seed)
+        return real(name, params, 0 if seed is None else seed)
+
+    monkeypatch.setattr(models, "estimator_factory", spy)
+    learning_curve(ModelSpec("knn", {"n_neighbors": 1}), _toy(), [1, 2], repeats=3)
+    assert seeds == [0, 1, 2, 0, 1, 2]
+
+
+def test_holdout_share_rounds_half_a_clip_up():
+    # 10 % of 15 clips is 1.5 clips: 2 go to the test side in each class (1 with a share a hair smaller)
+    clips = [f"{g}.{i:05d}" for g in ("blues", "rock") for i in range(15)]
+    y = np.array([c.split(".")[0] for c in clips])
+    ds = Dataset(np.zeros((30, 1)), y, np.array(clips), ["blues", "rock"], ["f"], list(clips), "edge")
+    (s,) = Protocol("holdout", test_percent=10, random_state=0).splits(ds)
+    assert sorted(y[s.test_idx].tolist()) == ["blues", "blues", "rock", "rock"]
+    assert len(s.train_idx) == 26
+
+
+def test_blocked_folds_follow_the_labels_not_the_id_prefix():
+    # six clips all named "blues.0000n", relabelled: 0-2 are "a", 3-5 are "b". By label, each fold of 3 holds
+    # one clip of each class ({0, 3}, {1, 4}, {2, 5}); by the ids' genre it would hold {0, 1}, {2, 3}, {4, 5}.
+    clips = [f"blues.{i:05d}" for i in range(6)]
+    y = np.array(["a", "a", "a", "b", "b", "b"])
+    ds = Dataset(np.zeros((6, 1)), y, np.array(clips), ["a", "b"], ["f"], list(clips), "relabelled")
+    splits = Protocol("kfold", n_splits=3, fold_kind="blocked").splits(ds)
+    assert [s.test_idx.tolist() for s in splits] == [[0, 3], [1, 4], [2, 5]]
+    assert [s.train_idx.tolist() for s in splits] == [[1, 2, 4, 5], [0, 2, 3, 5], [0, 1, 3, 4]]

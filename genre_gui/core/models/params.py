@@ -100,8 +100,18 @@ class Hyperparameter:
         if self.kind in ("int", "float"):
             if value != value or (self.low is not None and value < self.low) \
                     or (self.high is not None and value > self.high):
-                raise ValueError(f"{self.name} must be between {self.low:g} and {self.high:g}, got {value!r}")
+                raise ValueError(f"{self.name} must be {self._range_words()}, got {value!r}")
         return value
+
+    def _range_words(self) -> str:
+        """The allowed values in words; either bound may be open (``None``)."""
+        if self.low is not None and self.high is not None:
+            return f"between {self.low:g} and {self.high:g}"
+        if self.low is not None:
+            return f"at least {self.low:g}"
+        if self.high is not None:
+            return f"at most {self.high:g}"
+        return "a number"
 
     def default_for(self, settings: dict[str, Any]) -> Any:
         """The default given the other settings (``default_by``)."""
