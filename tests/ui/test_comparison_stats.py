@@ -143,6 +143,7 @@ def test_a_dataset_with_its_own_split_is_trained_on_it_by_default(make_window, q
         w.open_paths([str(idx_folder.path)])
     qtbot.waitUntil(lambda: w.state.dataset is not None and not w.jobs.dataset_running, timeout=30000)
     assert pb.kind.currentData() == "predefined"
+    assert w.training_panel.config()["protocol"]["kind"] == "holdout"  # what is saved: the choice before
     assert items.item(pb.kind.findData("predefined")).isEnabled()
     assert not items.item(pb.kind.findData("fault-filtered")).isEnabled()
     for box in w.training_panel.model_boxes:

@@ -388,8 +388,10 @@ class TrainingPanel(QWidget):
             self.protocol_box.segment_mode.setToolTip(reason)
 
     def config(self) -> dict[str, Any]:
-        return {"models": {b.name: b.config() for b in self.model_boxes},
-                "protocol": self.protocol_box.config()}
+        protocol = self.protocol_box.config()
+        if protocol["kind"] == "predefined":  # one dataset's split: the choice to keep is the one before it
+            protocol["kind"] = self._before_predefined or "kfold"
+        return {"models": {b.name: b.config() for b in self.model_boxes}, "protocol": protocol}
 
     def apply_config(self, cfg: dict[str, Any]) -> None:
         models = cfg.get("models") if isinstance(cfg.get("models"), dict) else {}
