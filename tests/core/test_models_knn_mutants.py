@@ -50,3 +50,64 @@ def test_distance_weights_of_a_training_row_raise_no_warning():
     w = np.array([1.0, 1 / np.sqrt(2.0), 0.5])
     assert proba[0].tolist() == [0.0, 1.0]
     assert np.allclose(proba[1], [(w[0] + w[2]) / w.sum(), w[1] / w.sum()])
+
+
+def test_thread_ranges_follow_openmps_static_schedule():
+    # scikit-learn's chunks of 256 training rows, dealt to the threads in contiguous runs, the first
+    # (chunks % threads) threads taking one more: 1000 rows = 4 chunks on 3 threads -> 2, 1, 1 chunks
+    assert _knn_ties.thread_ranges(10, 1000, False, 3) == [(0, 512), (512, 768), (768, 1000)]
+    assert _knn_ties.thread_ranges(10, 1000, False, 2) == [(0, 512), (512, 1000)]
+    assert _knn_ties.thread_ranges(10, 1000, False, 8) == [(0, 256), (256, 512), (512, 768), (768, 1000)]
+    assert _knn_ties.thread_ranges(10, 100, False, 4) == [(0, 100)]  # one chunk, one thread
+    assert _knn_ties.thread_ranges(10, 2000, False, 3) == [(0, 768), (768, 1536), (1536, 2000)]
+    assert _knn_ties.thread_ranges(10, 1000, True, 3) == [(0, 1000)]  # parallel on X: one pass
+
+
+def test_thread_ranges_auto_strategy():
+    # "auto" is parallel on X when there are fewer training rows than queries, or more queries than
+    # 4 chunks per thread (4 * 256 * threads)
+    split = [(0, 512), (512, 1000)]
+    assert _knn_ties.thread_ranges(999, 1000, None, 2) == split
+    assert _knn_ties.thread_ranges(1000, 1000, None, 2) == split
+    assert _knn_ties.thread_ranges(1001, 1000, None, 2) == [(0, 1000)]
+    many = [(0, 2560), (2560, 5000)]  # 5000 rows = 20 chunks on 2 threads
+    assert _knn_ties.thread_ranges(2048, 5000, None, 2) == many
+    assert _knn_ties.thread_ranges(2049, 5000, None, 2) == [(0, 5000)]
+    assert _knn_ties.thread_ranges(3072, 5000, None, 3)[0] == (0, 1792)  # 20 chunks: 7, 7, 6
+    assert _knn_ties.thread_ranges(3073, 5000, None, 3) == [(0, 5000)]
+
+
+class _CpuMax:
+    def __init__(self, text):
+        self.text = text
+
+    def __call__(self, path, *args, **kwargs):
+        assert path == "/sys/fs/cgroup/cpu.max"
+        if self.text is None:
+            raise FileNotFoundError(2, "No such file or directory", path)
+        import io
+
+        return io.StringIO(self.text)
+
+
+def test_openmp_threads_follow_the_cpus_and_the_cgroup_quota(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(_knn_ties.os, "sched_getaffinity", lambda pid: set(range(8)))
+    cases = [(None, 8), ("max 100000\n", 8), ("250000 100000\n", 3), ("200000 100000\n", 2),
+             ("50000 100000\n", 1), ("1600000 100000\n", 8), ("garbage\n", 8), ("12 x\n", 8)]
+    for text, threads in cases:
+        monkeypatch.setattr(_knn_ties, "open", _CpuMax(text), raising=False)
+        assert _knn_ties.openmp_threads() == threads, text
+    monkeypatch.setattr(_knn_ties.os, "sched_getaffinity", lambda pid: set())  # no CPU reported
+    monkeypatch.setattr(_knn_ties, "open", _CpuMax(None), raising=False)
+    assert _knn_ties.openmp_threads() == 1
+
+
+def test_openmp_threads_without_cpu_affinity_count_the_cpus(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delattr(_knn_ties.os, "sched_getaffinity")  # not Linux
+    monkeypatch.setattr(_knn_ties, "open", _CpuMax(None), raising=False)
+    monkeypatch.setattr(_knn_ties.os, "cpu_count", lambda: 6)
+    assert _knn_ties.openmp_threads() == 6
+    monkeypatch.setattr(_knn_ties.os, "cpu_count", lambda: None)  # unknown
+    assert _knn_ties.openmp_threads() == 1
