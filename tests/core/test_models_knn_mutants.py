@@ -111,3 +111,19 @@ def test_openmp_threads_without_cpu_affinity_count_the_cpus(monkeypatch):
     assert _knn_ties.openmp_threads() == 6
     monkeypatch.setattr(_knn_ties.os, "cpu_count", lambda: None)  # unknown
     assert _knn_ties.openmp_threads() == 1
+
+
+def test_a_fitted_knn_has_no_curve_and_no_epoch():
+    model = KNeighborsClassifier(n_neighbors=1).fit(np.array([[0.0], [1.0]]), np.array(["a", "b"]))
+    assert model.loss_curve_.shape == (0,) and model.val_accuracy_curve_.shape == (0,)
+    assert model.n_iter_ == 0
+
+
+def test_a_zero_training_row_is_at_cosine_distance_one_from_everything():
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
+    model = KNeighborsClassifier(n_neighbors=3, metric="cosine").fit(X, np.array(["z", "x", "y"]))
+    dist, ind = model.kneighbors(np.array([[3.0, 0.0], [1.0, 1.0]]))
+    # query 0: row 1 at 0, rows 0 and 2 at 1 (the zero row first by index);
+    # query 1: rows 1 and 2 at 1 - 1/sqrt 2, then the zero row at 1
+    assert ind.tolist() == [[1, 0, 2], [1, 2, 0]]
+    assert np.allclose(dist, [[0.0, 1.0, 1.0], [1 - 2 ** -0.5, 1 - 2 ** -0.5, 1.0]])
