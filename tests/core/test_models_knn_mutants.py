@@ -127,3 +127,21 @@ def test_a_zero_training_row_is_at_cosine_distance_one_from_everything():
     # query 1: rows 1 and 2 at 1 - 1/sqrt 2, then the zero row at 1
     assert ind.tolist() == [[1, 0, 2], [1, 2, 0]]
     assert np.allclose(dist, [[0.0, 1.0, 1.0], [1 - 2 ** -0.5, 1 - 2 ** -0.5, 1.0]])
+
+
+def test_a_replayed_row_with_more_than_16_kept_neighbours_is_ordered_by_distance_then_row():
+    # k = 20 of 40 rows: 6 at distance 0.5 (rows 3-8), 34 at 1 (the rest). The tie straddles the 20th place,
+    # so the row is replayed: scikit-learn's heap keeps the first 14 rows at 1 (0-2, 9-19), as the set of
+    # its own answer shows, and they come out after the nearer six, each group by row. 20 kept values are
+    # past NumPy's insertion sort (16), where only a stable sort keeps equal values in row order.
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.zeros((40, 2))
+    X[:, 0] = 1.0
+    X[3:9, 0] = 0.5
+    model = KNeighborsClassifier(n_neighbors=20).fit(X, np.array(["a", "b"] * 20))
+    dist, ind = model.kneighbors(np.zeros((1, 2)))
+    assert ind[0].tolist() == [3, 4, 5, 6, 7, 8, 0, 1, 2, *range(9, 20)]
+    assert np.allclose(dist[0], [0.5] * 6 + [1.0] * 14)
+    ref = NearestNeighbors(n_neighbors=20, algorithm="brute").fit(X).kneighbors(np.zeros((1, 2)))[1]
+    assert sorted(ref[0].tolist()) == sorted(ind[0].tolist())
