@@ -145,3 +145,15 @@ def test_a_replayed_row_with_more_than_16_kept_neighbours_is_ordered_by_distance
     assert np.allclose(dist[0], [0.5] * 6 + [1.0] * 14)
     ref = NearestNeighbors(n_neighbors=20, algorithm="brute").fit(X).kneighbors(np.zeros((1, 2)))[1]
     assert sorted(ref[0].tolist()) == sorted(ind[0].tolist())
+
+
+def test_distances_rounded_below_zero_all_tie_at_zero():
+    # duplicates of the query come out of ||a||^2 - 2 a.b + ||b||^2 as tiny negatives or 0. Clipped, they
+    # are all at 0, and the tie is broken by row as scikit-learn's heap does: rows 0 and 1, even though
+    # rows 1 and 2 are the two smallest before clipping.
+    from genre_gui.core.models.knn import _k_nearest
+
+    dist, ind = _k_nearest(np.array([[0.0, -1e-9, -2e-9, 5.0, 5.0], [5.0, -3e-9, 0.0, -1e-9, 0.0]]), 2,
+                           [(0, 5)])
+    assert ind.tolist() == [[0, 1], [1, 2]]
+    assert dist.tolist() == [[0.0, 0.0], [0.0, 0.0]]
