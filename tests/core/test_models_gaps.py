@@ -64,3 +64,30 @@ def test_a_batch_size_of_one_steps_once_per_row():
     one = SoftmaxRegression(solver="sgd", batch_size=1, max_iter=1, random_state=0).fit(X, y)
     two = SoftmaxRegression(solver="sgd", batch_size=2, max_iter=1, random_state=0).fit(X, y)
     assert not np.allclose(one.coef_, two.coef_)
+
+
+def test_softmax_stops_on_its_loss_plus_the_whole_penalty():
+    """Softmax's stopping objective is its loss plus alpha / 2 * ||W||^2, the penalty *not* divided by the
+    columns (that is one-vs-rest's). Replayed by hand from gd's deterministic trajectory; with these
+    settings a penalty halved or divided by the 3 columns would stop at epoch 201 or 205 instead."""
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(loc=3 * c, size=(15, 2)) for c in range(3)])
+    y = np.repeat(["a", "b", "c"], 15)
+    alpha, tol, patience = 0.3, 1e-3, 5
+    objective = []
+    free = SoftmaxRegression(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=-np.inf)
+    free.fit(X, y, callback=lambda e: objective.append(
+        e.train_loss + 0.5 * alpha * float(np.sum(free.coef_ * free.coef_))))
+    best, stall, expected = np.inf, 0, None
+    for epoch, value in enumerate(objective, start=1):
+        if value < best - tol:
+            best, stall = value, 0
+        else:
+            stall += 1
+            if stall >= patience:
+                expected = epoch
+                break
+    assert expected == 189
+    stopped = SoftmaxRegression(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=tol,
+                                n_iter_no_change=patience).fit(X, y)
+    assert stopped.n_iter_ == expected
