@@ -385,6 +385,20 @@ def test_at_least_rounds_up_to_the_nearest_float32():
     assert got[-4:-1].tolist() == [1.0, 0.5, float(np.nextafter(np.float32(0.7), np.float32(1)))]
 
 
+def replay_stop_epoch(objective, tol: float, patience: int) -> int | None:
+    """The epoch early stopping ends on, replayed by hand from a run's per-epoch objective: the first
+    epoch ending ``patience`` epochs in a row without a gain of more than ``tol`` on the best so far."""
+    best, stall = np.inf, 0
+    for epoch, value in enumerate(objective, start=1):
+        if value < best - tol:
+            best, stall = value, 0
+        else:
+            stall += 1
+            if stall >= patience:
+                return epoch
+    return None
+
+
 @pytest.mark.parametrize("cls", LINEAR)
 def test_training_stops_where_its_objective_stops_improving(cls):
     """The stopping rule replayed by hand on the recorded trajectory (gd is deterministic).
@@ -406,15 +420,7 @@ def test_training_stops_where_its_objective_stops_improving(cls):
 
     free.fit(X, y, callback=record)
     objective = np.array(losses) + np.array(penalties)
-    best, stall, expected = np.inf, 0, None
-    for epoch, value in enumerate(objective, start=1):
-        if value < best - tol:
-            best, stall = value, 0
-        else:
-            stall += 1
-            if stall >= patience:
-                expected = epoch
-                break
+    expected = replay_stop_epoch(objective, tol, patience)
     assert expected is not None and 10 < expected < 300
     stopped = cls(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=tol,
                   n_iter_no_change=patience).fit(X, y)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_models_exact import replay_stop_epoch
 
 from genre_gui.core.models import SoftmaxRegression
 from genre_gui.core.models._common import check_validation, check_X_y
@@ -78,15 +79,7 @@ def test_softmax_stops_on_its_loss_plus_the_whole_penalty():
     free = SoftmaxRegression(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=-np.inf)
     free.fit(X, y, callback=lambda e: objective.append(
         e.train_loss + 0.5 * alpha * float(np.sum(free.coef_ * free.coef_))))
-    best, stall, expected = np.inf, 0, None
-    for epoch, value in enumerate(objective, start=1):
-        if value < best - tol:
-            best, stall = value, 0
-        else:
-            stall += 1
-            if stall >= patience:
-                expected = epoch
-                break
+    expected = replay_stop_epoch(objective, tol, patience)
     assert expected == 189
     stopped = SoftmaxRegression(solver="gd", learning_rate=0.2, alpha=alpha, max_iter=300, tol=tol,
                                 n_iter_no_change=patience).fit(X, y)
