@@ -362,6 +362,18 @@ def test_musicnn_labels_name_the_layer_each_value_comes_from():
             np.testing.assert_allclose(pooled[at], expect, rtol=1e-5, atol=1e-5)
 
 
+def test_musicnn_unit_labels_count_each_block_from_one():
+    from genre_gui.core.features.musicnn import _unit_labels
+
+    units = _unit_labels()  # called here too: LABELS is built from it at import, before any mutant runs
+    assert len(units) == 753
+    assert [units[i] for i in (0, 203, 204, 408, 459, 510, 560, 561, 625, 689, 752)] == [
+        "timbral 7x38 filter 1", "timbral 7x38 filter 204", "timbral 7x67 filter 1",
+        "temporal 128-frame filter 1", "temporal 64-frame filter 1", "temporal 32-frame filter 1",
+        "temporal 32-frame filter 51", "mid-end layer 1 unit 1", "mid-end layer 2 unit 1",
+        "mid-end layer 3 unit 1", "mid-end layer 3 unit 64"]
+
+
 def test_feature_names_read_a_feature_sets_columns_as_its_labels():
     from types import SimpleNamespace
 
