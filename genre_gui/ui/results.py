@@ -20,9 +20,14 @@ POOLED_TIP = ("Mean of the values above: every clip's out-of-fold answer of the 
               "macro-F1, so the two can differ.")
 
 
+def row_tooltip(label: str) -> str:
+    """The tooltip of a per-class row's first cell: the pooled row says what it is, the others none."""
+    return POOLED_TIP if label == POOLED_ROW else ""
+
+
 def per_class_tooltips(rows: list[list]) -> list[list[str]]:
-    """Tooltips for :func:`per_class_rows`-style rows: the pooled row's first cell says what it is."""
-    return [[POOLED_TIP if row[0] == POOLED_ROW else ""] for row in rows]
+    """Tooltips for :func:`per_class_rows`' rows (``CopyableTable.set_rows(tooltips=)``)."""
+    return [[row_tooltip(row[0])] for row in rows]
 
 
 def per_class_rows(result) -> list[list]:

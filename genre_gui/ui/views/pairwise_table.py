@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
-from ..results import POOLED_ROW, per_class_tooltips
+from ..results import POOLED_ROW, row_tooltip
 from ..widgets import CopyableTable
 from .palette import model_label
 
@@ -127,7 +127,7 @@ class PerClassF1View(CopyableTable):
         bold.setBold(True)
         for i, (name, values) in enumerate(rows):
             label = QTableWidgetItem(name)
-            label.setToolTip(per_class_tooltips([[name]])[0][0])
+            label.setToolTip(row_tooltip(name))
             self.setItem(i, 0, label)
             best = max(values)
             for j, v in enumerate(values):
