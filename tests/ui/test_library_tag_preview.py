@@ -109,7 +109,9 @@ def test_tags_are_read_in_a_worker_and_the_table_shows_each_policys_changes(qtbo
         assert genres_of(tagged[name]) == ([existing] if existing else [])
 
 
-def test_cancel_stops_the_reading_and_plans_nothing(qtbot, monkeypatch, tagged):
+def _preview_held_on_its_first_file(qtbot, monkeypatch, tagged):
+    """A shown tag preview whose worker is held inside mutagen's open of the first file until the test
+    sets the returned event; also returns the window and the files opened so far."""
     from genre_gui.core import tags
 
     started, go_on = threading.Event(), threading.Event()
@@ -119,7 +121,7 @@ def test_cancel_stops_the_reading_and_plans_nothing(qtbot, monkeypatch, tagged):
     def slow_open(path):
         opened.append(path)
         started.set()
-        go_on.wait(30)  # the first file takes until the test has pressed Cancel
+        go_on.wait(30)  # the first file takes until the test has pressed Cancel or closed the dialog
         return real_open(path)
 
     monkeypatch.setattr(tags, "_open", slow_open)
@@ -128,6 +130,11 @@ def test_cancel_stops_the_reading_and_plans_nothing(qtbot, monkeypatch, tagged):
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(started.is_set, timeout=30000)
+    return win, dialog, go_on, opened
+
+
+def test_cancel_stops_the_reading_and_plans_nothing(qtbot, monkeypatch, tagged):
+    _, dialog, go_on, opened = _preview_held_on_its_first_file(qtbot, monkeypatch, tagged)
     assert dialog.reading and dialog.progress.cancel_button.isEnabled()
     cancelled = []
     dialog._worker.cancelled.connect(lambda: cancelled.append(1))  # runs in the worker thread
@@ -141,22 +148,7 @@ def test_cancel_stops_the_reading_and_plans_nothing(qtbot, monkeypatch, tagged):
 
 
 def test_closing_the_preview_stops_its_worker(qtbot, monkeypatch, tagged):
-    from genre_gui.core import tags
-
-    started, go_on = threading.Event(), threading.Event()
-    real_open = tags._open
-
-    def slow_open(path):
-        started.set()
-        go_on.wait(30)
-        return real_open(path)
-
-    monkeypatch.setattr(tags, "_open", slow_open)
-    win = _window(qtbot, tagged)
-    dialog = win.tag_preview("missing")
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(started.is_set, timeout=30000)
+    win, dialog, go_on, _ = _preview_held_on_its_first_file(qtbot, monkeypatch, tagged)
     cancelled = []
     dialog._worker.cancelled.connect(lambda: cancelled.append(1))  # runs in the worker thread
     dialog.reject()
