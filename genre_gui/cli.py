@@ -276,31 +276,19 @@ def _open_cache(args: argparse.Namespace) -> Any:
     return cache
 
 
-def _check_audio_folder(folder: str | os.PathLike) -> None:
-    """Refuse a folder with no class folders or no audio files in them (``DatasetError``, exit 2), before
-    the feature cache is created: a wrong folder must leave nothing behind."""
-    from .core.datasets import scan_audio_folder
-
-    scan_audio_folder(folder)
-
-
 def _load(args: argparse.Namespace, quiet: bool) -> Any:
-    from .core.datasets import detect_dataset, load_dataset
+    from .core.cache import LazyCache
+    from .core.datasets import load_dataset
 
-    path = Path(args.dataset)
-    source = detect_dataset([path]) if path.exists() else None
-    audio = source is not None and source.kind == "audio_folder"
-    if audio:
-        _check_audio_folder(path)
+    # the cache is created only for an audio folder that holds audio (core.datasets.open_dataset)
     bar = ProgressBar("extracting", quiet=quiet)
-    cache = _open_cache(args) if audio else None
     try:
-        ds = load_dataset(args.dataset, feature_set=args.feature_set, cache=cache, progress=bar,
-                          n_jobs=args.jobs, segment_seconds=args.segment_seconds, scheduler=args.scheduler)
+        with LazyCache(lambda: _open_cache(args)) as open_cache:
+            ds = load_dataset(args.dataset, feature_set=args.feature_set, progress=bar, n_jobs=args.jobs,
+                              segment_seconds=args.segment_seconds, scheduler=args.scheduler,
+                              open_cache=open_cache)
     finally:
         bar.close()
-        if cache is not None:
-            cache.close()
     _report_failures(ds)
     return ds
 
@@ -418,23 +406,22 @@ def _fit_pipeline(ds: Any, name: str, params: dict, metadata: dict, quiet: bool,
 
 # -- commands -------------------------------------------------------------------------------------------
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .core.datasets import load_audio_folder, save_feature_csv, save_npz
+    from .core.cache import LazyCache
+    from .core.datasets import DatasetSource, open_dataset, save_feature_csv, save_npz
 
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".npz"):
         raise UsageError(f"{out}: the output must end in .csv or .npz")
     if not Path(args.folder).is_dir():  # before the cache is created: a typo must leave nothing behind
         raise UsageError(f"{args.folder}: no such folder")
-    _check_audio_folder(args.folder)
-    cache = _open_cache(args)
     bar = ProgressBar("extracting", quiet=args.quiet)
-    try:
-        ds = load_audio_folder(args.folder, args.feature_set, cache=cache, progress=bar, n_jobs=args.jobs,
-                               segment_seconds=args.segment_seconds, scheduler=args.scheduler)
+    try:  # the cache is created once the folder is known to hold audio (core.datasets.open_dataset)
+        with LazyCache(lambda: _open_cache(args)) as open_cache:
+            ds = open_dataset(DatasetSource("audio_folder", (args.folder,)), feature_set=args.feature_set,
+                              progress=bar, n_jobs=args.jobs, segment_seconds=args.segment_seconds,
+                              scheduler=args.scheduler, open_cache=open_cache)
     finally:
         bar.close()
-        if cache is not None:
-            cache.close()
     _report_failures(ds)
     (save_npz if out.suffix.lower() == ".npz" else save_feature_csv)(ds, out)
     print(f"{out}: {len(ds)} rows x {len(ds.columns)} features ({ds.feature_set}), {len(ds.classes)} classes")

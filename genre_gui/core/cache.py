@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -280,6 +281,37 @@ class FeatureCache:
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
         log.warning(message)
+
+
+class LazyCache:
+    """Opens the feature cache on its first call, for :func:`..datasets.open_dataset`'s ``open_cache``
+    (only a source that is extracted opens it, so loading a table or refusing a folder creates nothing);
+    a context manager that closes what it opened.
+
+    Parameters
+    ----------
+    factory : callable
+        Makes the cache (a :class:`FeatureCache`, or None to run uncached); called at most once.
+    """
+
+    def __init__(self, factory: Callable[[], FeatureCache | None]) -> None:
+        self._factory = factory
+        self._opened = False
+        #: the cache once opened (None before, or when the factory gave none)
+        self.cache: FeatureCache | None = None
+
+    def __call__(self) -> FeatureCache | None:
+        if not self._opened:
+            self._opened = True
+            self.cache = self._factory()
+        return self.cache
+
+    def __enter__(self) -> LazyCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.cache is not None:
+            self.cache.close()
 
 
 class _NotOursError(Exception):

@@ -90,33 +90,27 @@ class DatasetLoadWorker(Worker):
     def work(self) -> LoadedDataset:
         """Load through the one routing rule (``core.datasets.open_dataset``) whatever the kind; the
         feature cache is opened only if the source is extracted (an audio folder)."""
+        from ..core.cache import LazyCache
         from ..core.datasets import DatasetSource, open_dataset
 
         req = self.request
         t0 = time.perf_counter()
         warnings: list[str] = []
-        caches: list[Any] = []
-
-        def open_cache() -> Any:
-            cache = _open_cache(req.cache_path, warnings)
-            caches.append(cache)
-            return cache
-
         # "demo" is the bundled feature table: a CSV that the window names and follows by a pre-warm
         source = DatasetSource("csv" if req.kind == "demo" else req.kind, tuple(req.paths))
+        lazy = LazyCache(lambda: _open_cache(req.cache_path, warnings))
         try:
-            dataset = open_dataset(source, feature_set=req.feature_set, open_cache=open_cache,
-                                   progress=self._progress, cancel=self.is_cancelled,
-                                   segment_seconds=req.segment_seconds or None, table_feature_set=False)
+            with lazy:
+                dataset = open_dataset(source, feature_set=req.feature_set, open_cache=lazy,
+                                       progress=self._progress, cancel=self.is_cancelled,
+                                       segment_seconds=req.segment_seconds or None, table_feature_set=False)
         except Exception:
             if self.is_cancelled():
                 raise JobCancelled() from None
             raise
         finally:
-            for cache in caches:
-                if cache is not None:
-                    warnings.extend(getattr(cache, "warnings", []))
-                    cache.close()
+            if lazy.cache is not None:
+                warnings.extend(lazy.cache.warnings)
         self.check_cancelled()
         total_seconds = (_audio_seconds(dataset.sources) if source.kind == "audio_folder"
                          else _csv_total_seconds(source.paths[0]) if source.kind == "csv" else None)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from genre_gui.core.datasets import (
     Dataset,
@@ -498,3 +499,51 @@ def test_mnist_folder_brings_its_official_split(mnist_dir):
     t10k = load_idx(mnist_dir / "t10k-images-idx3-ubyte.gz", mnist_dir / "t10k-labels-idx1-ubyte.gz")
     np.testing.assert_array_equal(d.X[60_000:], t10k.X)
     np.testing.assert_array_equal(d.y[60_000:], t10k.y)
+
+
+def test_open_dataset_opens_the_cache_only_for_a_folder_that_holds_audio(tmp_path):
+    """open_cache is the one place that decides when a load may create the feature cache: never for a
+    table, never for a folder refused for having no audio, once for a folder of audio."""
+    from genre_gui.core.cache import LazyCache
+    from genre_gui.core.datasets import DatasetSource, open_dataset
+
+    calls: list[int] = []
+    closed: list[int] = []
+
+    class Cache:  # stands for FeatureCache: the loader asks it for nothing it lacks (a miss)
+        warnings: list[str] = []
+
+        def get(self, *args, **kwargs):
+            return None
+
+        def put(self, *args, **kwargs):
+            pass
+
+        def close(self):
+            closed.append(1)
+
+    def factory():
+        calls.append(1)
+        return Cache()
+
+    empty = tmp_path / "empty"
+    (empty / "blues").mkdir(parents=True)
+    (empty / "blues" / "notes.txt").write_text("no audio here")
+    with LazyCache(factory) as lazy, pytest.raises(DatasetError, match="no audio"):
+        open_dataset(DatasetSource("audio_folder", (str(empty),)), open_cache=lazy)
+    assert calls == [] and closed == []
+    table = tmp_path / "t.csv"
+    table.write_text("filename,label,a,b\nx.0.wav,x,1,2\ny.0.wav,y,3,4\n")
+    with LazyCache(factory) as lazy:
+        open_dataset(DatasetSource("csv", (str(table),)), open_cache=lazy)
+    assert calls == [] and closed == []
+    music = tmp_path / "music"
+    for label, freq in (("low", 200.0), ("high", 3000.0)):
+        (music / label).mkdir(parents=True)
+        t = np.arange(22050) / 22050
+        sf.write(music / label / "a.wav", 0.3 * np.sin(2 * np.pi * freq * t), 22050)
+    with LazyCache(factory) as lazy:
+        ds = open_dataset(DatasetSource("audio_folder", (str(music),)), feature_set="mfcc13",
+                          open_cache=lazy, n_jobs=1)
+        assert lazy() is lazy.cache  # a second call opens nothing new
+    assert len(ds) == 2 and calls == [1] and closed == [1]

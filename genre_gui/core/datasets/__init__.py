@@ -66,7 +66,8 @@ def open_dataset(
         there: the other loaders are single steps).
     open_cache : callable, optional
         Called (no arguments) for a feature cache when ``cache`` is None and the source is extracted
-        (an audio folder), so that loading a table never creates the cache; the caller closes it.
+        (an audio folder that holds audio), so that loading a table or refusing a folder never creates
+        the cache; the caller closes it (:class:`..cache.LazyCache` does both).
     table_feature_set : bool
         False: a table's feature set is always recognised from its columns (``feature_set`` is then only
         what audio folders are extracted with, as the window's feature-set choice is).
@@ -81,6 +82,7 @@ def open_dataset(
         from ..features import DEFAULT_FEATURE_SET
 
         if cache is None and open_cache is not None:
+            scan_audio_folder(paths[0])  # a folder without audio is refused before the cache is created
             cache = open_cache()
         return load_audio_folder(paths[0], feature_set or DEFAULT_FEATURE_SET, cache=cache, progress=progress,
                                  cancel=cancel, n_jobs=n_jobs, segment_seconds=segment_seconds,
@@ -110,6 +112,7 @@ def load_dataset(
     n_jobs: int = 2,
     segment_seconds: float | None = None,
     scheduler: str | None = None,
+    open_cache: Callable[[], Any] | None = None,
 ) -> Dataset:
     """Load any supported dataset, choosing the loader from the path.
 
@@ -121,8 +124,8 @@ def load_dataset(
     feature_set : str, optional
         For audio folders: the feature set to extract (default ``gtzan57``). For CSV: a feature set the
         columns must match (default: recognised automatically).
-    cache, progress, cancel, n_jobs, segment_seconds, scheduler
-        For audio folders, see :func:`load_audio_folder`.
+    cache, progress, cancel, n_jobs, segment_seconds, scheduler, open_cache
+        For audio folders, see :func:`open_dataset`.
 
     Raises
     ------
@@ -142,4 +145,5 @@ def load_dataset(
             "an .npz archive or MNIST IDX files"
         )
     return open_dataset(source, feature_set=feature_set, cache=cache, progress=progress, cancel=cancel,
-                        n_jobs=n_jobs, segment_seconds=segment_seconds, scheduler=scheduler)
+                        n_jobs=n_jobs, segment_seconds=segment_seconds, scheduler=scheduler,
+                        open_cache=open_cache)
