@@ -7,6 +7,7 @@ import shutil
 
 import numpy as np
 import pytest
+import soundfile as sf
 from ui_helpers import configure_quick_run, drop_paths
 
 from genre_gui.core import models as core_models
@@ -49,6 +50,8 @@ def test_exception_inside_loading_worker_keeps_the_dataset(window, qtbot, monkey
     monkeypatch.setattr(datasets, "load_audio_folder", broken)
     before = window.state.dataset
     (tmp_path / "music" / "rock").mkdir(parents=True)
+    # a folder that holds audio: one without is refused before the loader runs (core.datasets.open_dataset)
+    sf.write(tmp_path / "music" / "rock" / "a.wav", np.zeros(22050, dtype=np.float32), 22050)
     with qtbot.waitSignal(window.jobs.dataset_load_failed, timeout=30000) as blocker:
         drop_paths(window, [tmp_path / "music"])
     assert "loader exploded" in blocker.args[0]
